@@ -1,0 +1,1161 @@
+/* store.c: the SQLite store, and the only includer of sqlite3.h. It owns the schema and
+ * its ordered migrations, the prepared statements, and every read and write the other
+ * modules make. Values are always bound, never printed into SQL. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "core.h"
+
+/* 'INSP': marks a file as an inspraak database so we never migrate someone else's. */
+#define APPLICATION_ID 0x494E5350
+
+/* Migration N (1-based) brings the schema from version N-1 to N. Append only: a shipped
+ * migration is never edited, a change is a new entry. */
+static const char *const migrations[] = {
+	/* 1: the walking skeleton's schema */
+	"CREATE TABLE sources("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  type TEXT NOT NULL,"
+	"  url TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  last_attempt TEXT, last_success TEXT, next_due TEXT,"
+	"  last_status INTEGER NOT NULL DEFAULT 0,"
+	"  consecutive_errors INTEGER NOT NULL DEFAULT 0,"
+	"  error_count INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT, etag TEXT, last_modified TEXT);"
+	"CREATE TABLE items("
+	"  id INTEGER PRIMARY KEY,"
+	"  source_id INTEGER NOT NULL REFERENCES sources(id),"
+	"  external_id TEXT NOT NULL,"
+	"  url TEXT, author TEXT, title TEXT,"
+	"  text TEXT NOT NULL,"
+	"  lang TEXT, published_at TEXT, collected_at TEXT NOT NULL,"
+	"  respondent_group TEXT, email TEXT, declared_stance TEXT,"
+	"  content_hash TEXT NOT NULL,"
+	"  edited INTEGER NOT NULL DEFAULT 0,"
+	"  hidden INTEGER NOT NULL DEFAULT 0, hidden_reason TEXT,"
+	"  UNIQUE(source_id, external_id));"
+	"CREATE INDEX items_content_hash ON items(content_hash);"
+	"CREATE TABLE item_declared_ambitions("
+	"  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+	"  code TEXT NOT NULL,"
+	"  PRIMARY KEY(item_id, code)) WITHOUT ROWID;"
+	"CREATE TABLE ambitions("
+	"  code TEXT PRIMARY KEY, position INTEGER NOT NULL, title TEXT NOT NULL,"
+	"  title_en TEXT, description TEXT, description_en TEXT, updated_at TEXT NOT NULL);"
+	"CREATE TABLE runs("
+	"  id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT NOT NULL,"
+	"  seed INTEGER NOT NULL, k INTEGER NOT NULL, items INTEGER NOT NULL, params TEXT);"
+	"CREATE TABLE themes("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  id TEXT NOT NULL, parent_id TEXT, label TEXT NOT NULL, size INTEGER NOT NULL,"
+	"  top_terms TEXT NOT NULL, quotes TEXT NOT NULL, centroid BLOB,"
+	"  PRIMARY KEY(run_id, id));"
+	"CREATE TABLE campaigns("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  id TEXT NOT NULL, size INTEGER NOT NULL, template_text TEXT, first_item INTEGER,"
+	"  PRIMARY KEY(run_id, id));"
+	"CREATE TABLE item_themes("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+	"  lang TEXT, theme_id TEXT, campaign_id TEXT, score REAL,"
+	"  PRIMARY KEY(run_id, item_id)) WITHOUT ROWID;"
+	"CREATE TABLE item_stances("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+	"  ambition_code TEXT NOT NULL, stance TEXT NOT NULL, score REAL NOT NULL,"
+	"  origin TEXT NOT NULL, evidence TEXT,"
+	"  PRIMARY KEY(run_id, item_id, ambition_code)) WITHOUT ROWID;"
+	"CREATE TABLE review_decisions("
+	"  id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, reviewer TEXT NOT NULL,"
+	"  action TEXT NOT NULL, target_kind TEXT NOT NULL, target_id TEXT NOT NULL,"
+	"  before TEXT, after TEXT, note TEXT);"
+	"CREATE INDEX review_decisions_target ON review_decisions(target_kind, target_id);",
+};
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+_Static_assert(N_MIGRATIONS == CORE_DB_SCHEMA_VERSION, "schema version and migrations agree");
+
+/* How many runs keep their per-item results; older runs keep only their themes. */
+#define KEEP_RUN_RESULTS 3
+
+enum stmt {
+	ST_ITEM_FIND, ST_ITEM_INSERT, ST_ITEM_UPDATE, ST_DECLARED_INSERT, ST_SOURCE_FIND,
+	ST_SOURCE_INSERT, ST_SOURCE_UPDATE, ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_ITEM_FIND] = "SELECT id, content_hash FROM items WHERE source_id = ? AND external_id = ?",
+	[ST_ITEM_INSERT] =
+		"INSERT INTO items(source_id, external_id, url, author, title, text, lang,"
+		" published_at, collected_at, respondent_group, email, declared_stance, content_hash)"
+		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_ITEM_UPDATE] =
+		"UPDATE items SET url = ?, author = ?, title = ?, text = ?, published_at = ?,"
+		" content_hash = ?, edited = 1 WHERE id = ?",
+	[ST_DECLARED_INSERT] =
+		"INSERT OR IGNORE INTO item_declared_ambitions(item_id, code) VALUES(?, ?)",
+	[ST_SOURCE_FIND] = "SELECT id, type, url FROM sources WHERE name = ?",
+	[ST_SOURCE_INSERT] = "INSERT INTO sources(name, type, url, created_at) VALUES(?,?,?,?)",
+	[ST_SOURCE_UPDATE] = "UPDATE sources SET type = ?, url = ? WHERE id = ?",
+};
+
+struct core_db {
+	sqlite3 *h;
+	char *path;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+static int db_fail(struct core_db *db, struct core_err *err, const char *what)
+{
+	int rc = sqlite3_extended_errcode(db->h);
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return core_err_set(err, CORE_EDB,
+				    "database '%s' is locked: another inspraak process is writing "
+				    "(%s)", db->path, what);
+	return core_err_set(err, CORE_EDB, "database '%s': %s: %s", db->path, what,
+			    sqlite3_errmsg(db->h));
+}
+
+static int exec(struct core_db *db, const char *sql, struct core_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = db_fail(db, err, msg ? msg : "statement failed");
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+static int pragma_int(struct core_db *db, const char *sql, int *out, struct core_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "cannot read schema");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	else
+		rc = db_fail(db, err, "cannot read schema");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int migrate(struct core_db *db, struct core_err *err)
+{
+	int version = 0, app = 0, rc;
+
+	if ((rc = pragma_int(db, "PRAGMA user_version", &version, err)) ||
+	    (rc = pragma_int(db, "PRAGMA application_id", &app, err)))
+		return rc;
+	if (app != 0 && app != APPLICATION_ID)
+		return core_err_set(err, CORE_EDB,
+				    "database '%s' belongs to another application (application_id "
+				    "%d): refusing to touch it", db->path, app);
+	if (version > 0 && app == 0)
+		return core_err_set(err, CORE_EDB,
+				    "database '%s' is not an inspraak database (user_version %d "
+				    "without inspraak's application_id)", db->path, version);
+	if (version > CORE_DB_SCHEMA_VERSION)
+		return core_err_set(err, CORE_EDB,
+				    "database '%s' has schema version %d but this inspraak (%s) "
+				    "knows up to %d: use a newer inspraak", db->path, version,
+				    INSPRAAK_VERSION, CORE_DB_SCHEMA_VERSION);
+	/* Only now, knowing the file is ours, may we change it. */
+	if ((rc = pragma_int(db, "PRAGMA journal_mode = WAL", &(int){0}, err)))
+		return rc;
+	while (version < CORE_DB_SCHEMA_VERSION) {
+		char set[96];
+		if ((rc = exec(db, "BEGIN IMMEDIATE", err)))
+			return rc;
+		snprintf(set, sizeof(set), "PRAGMA user_version = %d; PRAGMA application_id = %d",
+			 version + 1, APPLICATION_ID);
+		if ((rc = exec(db, migrations[version], err)) || (rc = exec(db, set, err)) ||
+		    (rc = exec(db, "COMMIT", err))) {
+			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+			return core_err_prefix(err, "migrating to schema version %d", version + 1);
+		}
+		version++;
+	}
+	return 0;
+}
+
+struct core_db *core_db_open(const char *path, struct core_err *err)
+{
+	struct core_db *db = calloc(1, sizeof(*db));
+	int rc;
+
+	if (!db || !(db->path = strdup(path))) {
+		core_err_set(err, CORE_ENOMEM, "cannot open database '%s': out of memory", path);
+		goto fail;
+	}
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		core_err_set(err, CORE_EDB, "cannot open database '%s': %s", path,
+			     db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, 5000);
+	/* WAL lets readers (exports, the review pages) run beside the writer. synchronous=FULL
+	 * because a form submission is acknowledged only after its commit: with FULL a
+	 * committed transaction survives power loss, not just a crash of inspraak. */
+	if ((rc = exec(db, "PRAGMA foreign_keys = ON", err)) ||
+	    (rc = exec(db, "PRAGMA synchronous = FULL", err)) || (rc = migrate(db, err)))
+		goto fail;
+	for (int i = 0; i < ST_COUNT; i++)
+		if (sqlite3_prepare_v3(db->h, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &db->st[i], NULL) != SQLITE_OK) {
+			db_fail(db, err, "cannot prepare statements");
+			goto fail;
+		}
+	return db;
+fail:
+	core_db_close(db);
+	return NULL;
+}
+
+void core_db_close(struct core_db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(db->st[i]);
+	sqlite3_close(db->h);
+	free(db->path);
+	free(db);
+}
+
+int core_db_schema_version(struct core_db *db)
+{
+	int v = -1;
+	pragma_int(db, "PRAGMA user_version", &v, NULL);
+	return v;
+}
+
+int core_db_begin(struct core_db *db, struct core_err *err)
+{
+	return exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int core_db_commit(struct core_db *db, struct core_err *err)
+{
+	int rc = exec(db, "COMMIT", err);
+	if (rc)
+		core_db_rollback(db);
+	return rc;
+}
+
+void core_db_rollback(struct core_db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---------------------------------------------------------------- binding helpers */
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? strdup((const char *)s) : NULL;
+}
+
+static void now_iso(char out[21])
+{
+	core_time_format(time(NULL), out);
+}
+
+/* ---------------------------------------------------------------- sources */
+
+int core_db_source_ensure(struct core_db *db, const char *name, enum core_source_type type,
+			  const char *url, int64_t *id, struct core_err *err)
+{
+	sqlite3_stmt *st = db->st[ST_SOURCE_FIND];
+	const char *tname = core_source_type_name(type);
+	int rc = 0, step;
+
+	sqlite3_reset(st);
+	bind_text(st, 1, name);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		const char *old_type = (const char *)sqlite3_column_text(st, 1);
+		const char *old_url = (const char *)sqlite3_column_text(st, 2);
+		*id = sqlite3_column_int64(st, 0);
+		int changed = strcmp(old_type ? old_type : "", tname) != 0 ||
+			      (url && strcmp(old_url ? old_url : "", url) != 0);
+		sqlite3_reset(st);
+		if (changed) {
+			sqlite3_stmt *up = db->st[ST_SOURCE_UPDATE];
+			sqlite3_reset(up);
+			bind_text(up, 1, tname);
+			bind_text(up, 2, url);
+			sqlite3_bind_int64(up, 3, *id);
+			if (sqlite3_step(up) != SQLITE_DONE)
+				rc = db_fail(db, err, "cannot update source");
+			sqlite3_reset(up);
+		}
+		return rc;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return db_fail(db, err, "cannot read sources");
+
+	char now[21];
+	now_iso(now);
+	st = db->st[ST_SOURCE_INSERT];
+	sqlite3_reset(st);
+	bind_text(st, 1, name);
+	bind_text(st, 2, tname);
+	bind_text(st, 3, url);
+	bind_text(st, 4, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(db, err, "cannot add source");
+	else
+		*id = sqlite3_last_insert_rowid(db->h);
+	sqlite3_reset(st);
+	return rc;
+}
+
+void core_source_state_release(struct core_source_state *s)
+{
+	free(s->name);
+	free(s->type);
+	free(s->url);
+	free(s->last_attempt);
+	free(s->last_success);
+	free(s->next_due);
+	free(s->last_error);
+	free(s->etag);
+	free(s->last_modified);
+	memset(s, 0, sizeof(*s));
+}
+
+#define SOURCE_COLUMNS                                                                     \
+	"SELECT s.name, s.type, s.url, s.last_attempt, s.last_success, s.next_due,"        \
+	" s.last_error, s.etag, s.last_modified, s.last_status, s.consecutive_errors,"     \
+	" s.error_count, (SELECT count(*) FROM items i WHERE i.source_id = s.id)"          \
+	" FROM sources s"
+
+static void source_row(sqlite3_stmt *st, struct core_source_state *s)
+{
+	s->name = col_dup(st, 0);
+	s->type = col_dup(st, 1);
+	s->url = col_dup(st, 2);
+	s->last_attempt = col_dup(st, 3);
+	s->last_success = col_dup(st, 4);
+	s->next_due = col_dup(st, 5);
+	s->last_error = col_dup(st, 6);
+	s->etag = col_dup(st, 7);
+	s->last_modified = col_dup(st, 8);
+	s->last_status = sqlite3_column_int(st, 9);
+	s->consecutive_errors = sqlite3_column_int(st, 10);
+	s->error_count = sqlite3_column_int64(st, 11);
+	s->items = sqlite3_column_int64(st, 12);
+}
+
+int core_db_source_state(struct core_db *db, const char *name, struct core_source_state *out,
+			 struct core_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(db->h, SOURCE_COLUMNS " WHERE s.name = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_fail(db, err, "cannot read source");
+	bind_text(st, 1, name);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		source_row(st, out);
+	else if (step == SQLITE_DONE)
+		rc = core_err_set(err, CORE_ERUNTIME, "no source '%s' in the store", name);
+	else
+		rc = db_fail(db, err, "cannot read source");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int core_db_source_record(struct core_db *db, const char *name, int ok, int http_status,
+			  const char *error, const char *etag, const char *last_modified,
+			  time_t attempt, time_t next_due, struct core_err *err)
+{
+	static const char sql[] =
+		"UPDATE sources SET last_attempt = ?1, last_status = ?2, next_due = ?3,"
+		" last_success = CASE WHEN ?4 THEN ?1 ELSE last_success END,"
+		" consecutive_errors = CASE WHEN ?4 THEN 0 ELSE consecutive_errors + 1 END,"
+		" error_count = error_count + CASE WHEN ?4 THEN 0 ELSE 1 END,"
+		" last_error = CASE WHEN ?4 THEN last_error ELSE ?5 END,"
+		" etag = COALESCE(?6, etag), last_modified = COALESCE(?7, last_modified)"
+		" WHERE name = ?8";
+	sqlite3_stmt *st = NULL;
+	char at[21], due[21];
+	int rc = 0;
+
+	core_time_format(attempt, at);
+	core_time_format(next_due, due);
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "cannot record fetch");
+	bind_text(st, 1, at);
+	sqlite3_bind_int(st, 2, http_status);
+	bind_text(st, 3, due);
+	sqlite3_bind_int(st, 4, ok ? 1 : 0);
+	bind_text(st, 5, error ? error : "unknown error");
+	bind_text(st, 6, etag);
+	bind_text(st, 7, last_modified);
+	bind_text(st, 8, name);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(db, err, "cannot record fetch");
+	else if (sqlite3_changes(db->h) == 0)
+		rc = core_err_set(err, CORE_ERUNTIME, "no source '%s' in the store", name);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int core_db_sources_each(struct core_db *db,
+			 int (*cb)(const struct core_source_state *s, void *ctx), void *ctx,
+			 struct core_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(db->h, SOURCE_COLUMNS " ORDER BY s.name", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_fail(db, err, "cannot read sources");
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct core_source_state s;
+		source_row(st, &s);
+		rc = cb(&s, ctx);
+		core_source_state_release(&s);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_fail(db, err, "cannot read sources");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- items */
+
+void core_item_release(struct core_item *it)
+{
+	if (!it)
+		return;
+	free(it->source);
+	free(it->external_id);
+	free(it->url);
+	free(it->author);
+	free(it->title);
+	free(it->text);
+	free(it->lang);
+	free(it->published_at);
+	free(it->collected_at);
+	free(it->group);
+	free(it->email);
+	core_strlist_release(&it->declared_ambitions);
+	memset(it, 0, sizeof(*it));
+}
+
+struct core_item *core_item_list_add(struct core_item_list *l)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct core_item *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		l->v = v;
+		l->cap = cap;
+	}
+	memset(&l->v[l->n], 0, sizeof(l->v[0]));
+	return &l->v[l->n++];
+}
+
+void core_item_list_release(struct core_item_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		core_item_release(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int core_db_item_put(struct core_db *db, int64_t source_id, struct core_item *it,
+		     enum core_put *result, struct core_err *err)
+{
+	sqlite3_stmt *st = db->st[ST_ITEM_FIND];
+	char now[21];
+	int rc = 0, step;
+
+	if (!it->external_id || !it->text)
+		return core_err_set(err, CORE_ERUNTIME, "cannot store item: %s is missing",
+				    it->external_id ? "text" : "external id");
+	if (!it->content_hash[0])
+		core_text_fingerprint(it->text, it->content_hash);
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, source_id);
+	bind_text(st, 2, it->external_id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		const char *hash = (const char *)sqlite3_column_text(st, 1);
+		int same = hash && strcmp(hash, it->content_hash) == 0;
+		sqlite3_reset(st);
+		it->id = id;
+		if (same) {
+			*result = CORE_PUT_DUPLICATE;
+			return 0;
+		}
+		st = db->st[ST_ITEM_UPDATE];
+		sqlite3_reset(st);
+		bind_text(st, 1, it->url);
+		bind_text(st, 2, it->author);
+		bind_text(st, 3, it->title);
+		bind_text(st, 4, it->text);
+		bind_text(st, 5, it->published_at);
+		bind_text(st, 6, it->content_hash);
+		sqlite3_bind_int64(st, 7, id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(db, err, "cannot update item");
+		sqlite3_reset(st);
+		*result = CORE_PUT_UPDATED;
+		return rc;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return db_fail(db, err, "cannot read items");
+
+	now_iso(now);
+	st = db->st[ST_ITEM_INSERT];
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, source_id);
+	bind_text(st, 2, it->external_id);
+	bind_text(st, 3, it->url);
+	bind_text(st, 4, it->author);
+	bind_text(st, 5, it->title);
+	bind_text(st, 6, it->text);
+	bind_text(st, 7, it->lang);
+	bind_text(st, 8, it->published_at);
+	bind_text(st, 9, it->collected_at ? it->collected_at : now);
+	bind_text(st, 10, it->group);
+	bind_text(st, 11, it->email);
+	bind_text(st, 12, it->declared_stance ? core_stance_name(it->declared_stance) : NULL);
+	bind_text(st, 13, it->content_hash);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_fail(db, err, "cannot store item");
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	it->id = sqlite3_last_insert_rowid(db->h);
+	st = db->st[ST_DECLARED_INSERT];
+	for (size_t i = 0; i < it->declared_ambitions.n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, it->id);
+		bind_text(st, 2, it->declared_ambitions.v[i]);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = db_fail(db, err, "cannot store item's ambitions");
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	*result = CORE_PUT_NEW;
+	return rc;
+}
+
+int64_t core_db_item_count(struct core_db *db)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM items", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The latest run's id, 0 when there is none, negative on error. */
+static int64_t latest_run(struct core_db *db)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t id = -1;
+	int step;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT max(id) FROM runs", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+/* A cursor over (item_id, ...) rows ordered by item_id, walked in step with the items. */
+struct cursor {
+	sqlite3_stmt *st;
+	int row; /* 1 while positioned on a row */
+};
+
+static int cursor_open(struct core_db *db, struct cursor *c, const char *sql, int64_t run,
+		       struct core_err *err)
+{
+	c->row = 0;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &c->st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "cannot read item details");
+	if (run >= 0)
+		sqlite3_bind_int64(c->st, 1, run);
+	c->row = sqlite3_step(c->st) == SQLITE_ROW;
+	return 0;
+}
+
+/* Advances past rows whose item_id is below id; returns 1 when on a row for id. */
+static int cursor_seek(struct cursor *c, int64_t id)
+{
+	while (c->row && sqlite3_column_int64(c->st, 0) < id)
+		c->row = sqlite3_step(c->st) == SQLITE_ROW;
+	return c->row && sqlite3_column_int64(c->st, 0) == id;
+}
+
+static void view_release(struct core_item_view *v)
+{
+	core_item_release(&v->item);
+	free(v->theme);
+	free(v->campaign);
+	for (size_t i = 0; i < v->n_stances; i++)
+		free(v->stances[i].evidence);
+	free(v->stances);
+	memset(v, 0, sizeof(*v));
+}
+
+static enum core_origin origin_parse(const char *s)
+{
+	if (s && strcmp(s, "respondent") == 0)
+		return CORE_ORIGIN_RESPONDENT;
+	if (s && strcmp(s, "reviewer") == 0)
+		return CORE_ORIGIN_REVIEWER;
+	return CORE_ORIGIN_ANALYSIS;
+}
+
+int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
+		       int (*cb)(const struct core_item_view *v, void *ctx), void *ctx,
+		       struct core_err *err)
+{
+	static const char sql[] =
+		"SELECT i.id, s.name, i.external_id, i.url, i.author, i.title, i.text,"
+		" COALESCE(r.lang, i.lang), i.published_at, i.collected_at, i.respondent_group,"
+		" i.email, i.declared_stance, i.content_hash, i.edited, i.hidden, r.theme_id,"
+		" r.campaign_id"
+		" FROM items i JOIN sources s ON s.id = i.source_id"
+		" LEFT JOIN item_themes r ON r.run_id = :run AND r.item_id = i.id"
+		" WHERE (:hidden OR i.hidden = 0)"
+		" AND (:source IS NULL OR s.name = :source)"
+		" AND (:lang IS NULL OR COALESCE(r.lang, i.lang) = :lang)"
+		" AND (:since IS NULL OR COALESCE(i.published_at, i.collected_at) >= :since)"
+		" AND (:until IS NULL OR substr(COALESCE(i.published_at, i.collected_at), 1,"
+		"      length(:until)) <= :until)"
+		" AND (:theme IS NULL OR r.theme_id = :theme)"
+		" AND (:amb IS NULL"
+		"  OR (:amb = 'general' AND NOT EXISTS (SELECT 1 FROM item_stances x"
+		"      WHERE x.run_id = :run AND x.item_id = i.id))"
+		"  OR EXISTS (SELECT 1 FROM item_stances x WHERE x.run_id = :run"
+		"      AND x.item_id = i.id AND x.ambition_code = :amb"
+		"      AND (:stance IS NULL OR x.stance = :stance)))"
+		" AND (:stance IS NULL OR :amb IS NOT NULL OR EXISTS (SELECT 1 FROM item_stances x"
+		"      WHERE x.run_id = :run AND x.item_id = i.id AND x.stance = :stance))"
+		" ORDER BY i.id LIMIT :limit";
+	struct core_item_filter none = {0};
+	struct cursor decl = {0}, stances = {0};
+	sqlite3_stmt *st = NULL;
+	int64_t run;
+	int rc = 0, step;
+
+	if (!f)
+		f = &none;
+	if ((run = latest_run(db)) < 0)
+		return db_fail(db, err, "cannot read runs");
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "cannot read items");
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":run"), run);
+	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":hidden"), f->include_hidden);
+	bind_text(st, sqlite3_bind_parameter_index(st, ":source"), f->source);
+	bind_text(st, sqlite3_bind_parameter_index(st, ":lang"), f->lang);
+	bind_text(st, sqlite3_bind_parameter_index(st, ":since"), f->since);
+	bind_text(st, sqlite3_bind_parameter_index(st, ":until"), f->until);
+	bind_text(st, sqlite3_bind_parameter_index(st, ":theme"), f->theme);
+	bind_text(st, sqlite3_bind_parameter_index(st, ":amb"), f->ambition);
+	bind_text(st, sqlite3_bind_parameter_index(st, ":stance"),
+		  f->stance ? core_stance_name(f->stance) : NULL);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
+			   f->limit > 0 ? f->limit : -1);
+
+	if ((rc = cursor_open(db, &decl,
+			      "SELECT item_id, code FROM item_declared_ambitions"
+			      " ORDER BY item_id, code", -1, err)) ||
+	    (rc = cursor_open(db, &stances,
+			      "SELECT item_id, ambition_code, stance, score, origin, evidence"
+			      " FROM item_stances WHERE run_id = ? ORDER BY item_id, ambition_code",
+			      run, err)))
+		goto out;
+
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct core_item_view v;
+		struct core_item *it = &v.item;
+		const char *ds;
+
+		memset(&v, 0, sizeof(v));
+		it->id = sqlite3_column_int64(st, 0);
+		it->source = col_dup(st, 1);
+		it->external_id = col_dup(st, 2);
+		it->url = col_dup(st, 3);
+		it->author = col_dup(st, 4);
+		it->title = col_dup(st, 5);
+		it->text = col_dup(st, 6);
+		it->lang = col_dup(st, 7);
+		it->published_at = col_dup(st, 8);
+		it->collected_at = col_dup(st, 9);
+		it->group = col_dup(st, 10);
+		it->email = col_dup(st, 11);
+		ds = (const char *)sqlite3_column_text(st, 12);
+		it->declared_stance = core_stance_parse(ds);
+		snprintf(it->content_hash, sizeof(it->content_hash), "%s",
+			 (const char *)sqlite3_column_text(st, 13));
+		v.edited = sqlite3_column_int(st, 14);
+		v.hidden = sqlite3_column_int(st, 15);
+		v.theme = col_dup(st, 16);
+		v.campaign = col_dup(st, 17);
+		if (!it->text || !it->source || !it->external_id) {
+			view_release(&v);
+			rc = core_err_set(err, CORE_ENOMEM, "cannot read items: out of memory");
+			goto out;
+		}
+		for (int ok = cursor_seek(&decl, it->id); ok; ok = cursor_seek(&decl, it->id)) {
+			core_strlist_push(&it->declared_ambitions,
+					  (const char *)sqlite3_column_text(decl.st, 1));
+			decl.row = sqlite3_step(decl.st) == SQLITE_ROW;
+		}
+		for (int ok = cursor_seek(&stances, it->id); ok;
+		     ok = cursor_seek(&stances, it->id)) {
+			struct core_item_stance *s;
+			struct core_item_stance *grown =
+				realloc(v.stances, (v.n_stances + 1) * sizeof(*grown));
+			if (!grown)
+				break;
+			v.stances = grown;
+			s = &v.stances[v.n_stances++];
+			snprintf(s->code, sizeof(s->code), "%s",
+				 (const char *)sqlite3_column_text(stances.st, 1));
+			s->stance = core_stance_parse(
+				(const char *)sqlite3_column_text(stances.st, 2));
+			s->score = sqlite3_column_double(stances.st, 3);
+			s->origin = origin_parse(
+				(const char *)sqlite3_column_text(stances.st, 4));
+			s->evidence = col_dup(stances.st, 5);
+			stances.row = sqlite3_step(stances.st) == SQLITE_ROW;
+		}
+		rc = cb(&v, ctx);
+		view_release(&v);
+		if (rc)
+			goto out;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(db, err, "cannot read items");
+out:
+	sqlite3_finalize(decl.st);
+	sqlite3_finalize(stances.st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- ambitions */
+
+int core_db_ambitions_sync(struct core_db *db, const struct core_config *cfg, struct core_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO ambitions(code, position, title, title_en, description, description_en,"
+		" updated_at) VALUES(?,?,?,?,?,?,?) ON CONFLICT(code) DO UPDATE SET"
+		" position = excluded.position, title = excluded.title, title_en = excluded.title_en,"
+		" description = excluded.description, description_en = excluded.description_en,"
+		" updated_at = excluded.updated_at";
+	sqlite3_stmt *st = NULL;
+	char now[21];
+	int rc = 0;
+
+	now_iso(now);
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "cannot store ambitions");
+	for (size_t i = 0; i < cfg->n_ambitions && !rc; i++) {
+		const struct core_ambition *a = &cfg->ambitions[i];
+		sqlite3_reset(st);
+		bind_text(st, 1, a->code);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		bind_text(st, 3, a->title);
+		bind_text(st, 4, a->title_en);
+		bind_text(st, 5, a->description);
+		bind_text(st, 6, a->description_en);
+		bind_text(st, 7, now);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(db, err, "cannot store ambitions");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- runs */
+
+void core_theme_release(struct core_theme *t)
+{
+	if (!t)
+		return;
+	free(t->label);
+	core_strlist_release(&t->top_terms);
+	free(t->quotes);
+	free(t->centroid);
+	memset(t, 0, sizeof(*t));
+}
+
+static char *json_strings(const struct core_strlist *l)
+{
+	json_t *a = json_array();
+	char *s;
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+static char *json_ids(const int64_t *ids, size_t n)
+{
+	json_t *a = json_array();
+	char *s;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(ids[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+static int save_themes(struct core_db *db, struct core_run *run, struct core_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(db->h,
+			       "INSERT INTO themes(run_id, id, parent_id, label, size, top_terms,"
+			       " quotes, centroid) VALUES(?,?,?,?,?,?,?,?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "cannot store themes");
+	for (size_t i = 0; i < run->n_themes && !rc; i++) {
+		struct core_theme *t = &run->themes[i];
+		char *terms = json_strings(&t->top_terms), *quotes = json_ids(t->quotes, t->n_quotes);
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, run->id);
+		bind_text(st, 2, t->id);
+		bind_text(st, 3, t->parent[0] ? t->parent : NULL);
+		bind_text(st, 4, t->label ? t->label : t->id);
+		sqlite3_bind_int64(st, 5, t->size);
+		bind_text(st, 6, terms ? terms : "[]");
+		bind_text(st, 7, quotes ? quotes : "[]");
+		if (t->centroid && t->n_centroid)
+			sqlite3_bind_blob(st, 8, t->centroid, (int)(t->n_centroid * sizeof(float)),
+					  SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, 8);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(db, err, "cannot store themes");
+		free(terms);
+		free(quotes);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int save_campaigns(struct core_db *db, struct core_run *run, struct core_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(db->h,
+			       "INSERT INTO campaigns(run_id, id, size, template_text, first_item)"
+			       " VALUES(?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "cannot store campaigns");
+	for (size_t i = 0; i < run->n_campaigns && !rc; i++) {
+		struct core_campaign *c = &run->campaigns[i];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, run->id);
+		bind_text(st, 2, c->id);
+		sqlite3_bind_int64(st, 3, c->size);
+		bind_text(st, 4, c->template_text);
+		sqlite3_bind_int64(st, 5, c->first_item);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(db, err, "cannot store campaigns");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int save_results(struct core_db *db, struct core_run *run, struct core_err *err)
+{
+	sqlite3_stmt *it = NULL, *st = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(db->h,
+			       "INSERT INTO item_themes(run_id, item_id, lang, theme_id, campaign_id,"
+			       " score) VALUES(?,?,?,?,?,?)", -1, &it, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db->h,
+			       "INSERT INTO item_stances(run_id, item_id, ambition_code, stance,"
+			       " score, origin, evidence) VALUES(?,?,?,?,?,?,?)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = db_fail(db, err, "cannot store results");
+		goto out;
+	}
+	for (size_t i = 0; i < run->n_results && !rc; i++) {
+		struct core_item_result *r = &run->results[i];
+		sqlite3_reset(it);
+		sqlite3_bind_int64(it, 1, run->id);
+		sqlite3_bind_int64(it, 2, r->item_id);
+		bind_text(it, 3, r->lang[0] ? r->lang : NULL);
+		bind_text(it, 4, r->theme[0] ? r->theme : NULL);
+		bind_text(it, 5, r->campaign[0] ? r->campaign : NULL);
+		sqlite3_bind_double(it, 6, r->theme_score);
+		if (sqlite3_step(it) != SQLITE_DONE) {
+			rc = db_fail(db, err, "cannot store item results");
+			break;
+		}
+		for (size_t j = 0; j < r->n_stances; j++) {
+			struct core_item_stance *s = &r->stances[j];
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 1, run->id);
+			sqlite3_bind_int64(st, 2, r->item_id);
+			bind_text(st, 3, s->code);
+			bind_text(st, 4, core_stance_name(s->stance));
+			sqlite3_bind_double(st, 5, s->score);
+			bind_text(st, 6, core_origin_name(s->origin));
+			bind_text(st, 7, s->evidence);
+			if (sqlite3_step(st) != SQLITE_DONE) {
+				rc = db_fail(db, err, "cannot store stances");
+				break;
+			}
+		}
+	}
+out:
+	sqlite3_finalize(it);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int core_db_run_save(struct core_db *db, struct core_run *run, struct core_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char now[21];
+	int rc;
+
+	now_iso(now);
+	if ((rc = core_db_begin(db, err)))
+		return rc;
+	if (sqlite3_prepare_v2(db->h,
+			       "INSERT INTO runs(started_at, finished_at, seed, k, items, params)"
+			       " VALUES(?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
+		rc = db_fail(db, err, "cannot store run");
+		goto out;
+	}
+	bind_text(st, 1, run->started_at[0] ? run->started_at : now);
+	bind_text(st, 2, run->finished_at[0] ? run->finished_at : now);
+	/* SQLite integers are signed; the seed round-trips through the same bits. */
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)run->seed);
+	sqlite3_bind_int(st, 4, run->k);
+	sqlite3_bind_int64(st, 5, run->items);
+	bind_text(st, 6, run->params);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_fail(db, err, "cannot store run");
+		goto out;
+	}
+	run->id = sqlite3_last_insert_rowid(db->h);
+	if ((rc = save_themes(db, run, err)) || (rc = save_campaigns(db, run, err)) ||
+	    (rc = save_results(db, run, err)))
+		goto out;
+	{
+		/* Per-item results of old runs are bulk that nothing reads; their themes stay
+		 * for carrying theme identity and review decisions across runs. */
+		sqlite3_stmt *del = NULL;
+		static const char *prune[] = {
+			"DELETE FROM item_themes WHERE run_id <= ?",
+			"DELETE FROM item_stances WHERE run_id <= ?",
+		};
+		for (int i = 0; i < 2 && !rc; i++) {
+			if (sqlite3_prepare_v2(db->h, prune[i], -1, &del, NULL) != SQLITE_OK) {
+				rc = db_fail(db, err, "cannot prune old runs");
+				break;
+			}
+			sqlite3_bind_int64(del, 1, run->id - KEEP_RUN_RESULTS);
+			if (sqlite3_step(del) != SQLITE_DONE)
+				rc = db_fail(db, err, "cannot prune old runs");
+			sqlite3_finalize(del);
+		}
+		if (rc)
+			goto out;
+	}
+	rc = core_db_commit(db, err);
+out:
+	sqlite3_finalize(st);
+	if (rc)
+		core_db_rollback(db);
+	return rc;
+}
+
+void core_run_info_release(struct core_run_info *r)
+{
+	free(r->params);
+	memset(r, 0, sizeof(*r));
+}
+
+int core_db_run_latest(struct core_db *db, struct core_run_info *out, struct core_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT id, started_at, finished_at, seed, k, items, params FROM runs"
+			       " ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "cannot read runs");
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		snprintf(out->started_at, sizeof(out->started_at), "%s",
+			 (const char *)sqlite3_column_text(st, 1));
+		snprintf(out->finished_at, sizeof(out->finished_at), "%s",
+			 (const char *)sqlite3_column_text(st, 2));
+		out->seed = (uint64_t)sqlite3_column_int64(st, 3);
+		out->k = sqlite3_column_int(st, 4);
+		out->items = sqlite3_column_int64(st, 5);
+		out->params = col_dup(st, 6);
+	} else if (step == SQLITE_DONE) {
+		rc = core_err_set(err, CORE_ERUNTIME, "no analysis yet: run 'inspraak analyze'");
+	} else {
+		rc = db_fail(db, err, "cannot read runs");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int core_db_run_themes(struct core_db *db, int64_t run_id, struct core_theme **themes,
+		       size_t *n, struct core_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct core_theme *v = NULL;
+	size_t count = 0;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT id, parent_id, label, size, top_terms, quotes, centroid"
+			       " FROM themes WHERE run_id = ? ORDER BY size DESC, id", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_fail(db, err, "cannot read themes");
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct core_theme *grown = realloc(v, (count + 1) * sizeof(*v)), *t;
+		json_t *terms, *quotes;
+		if (!grown) {
+			rc = core_err_set(err, CORE_ENOMEM, "cannot read themes: out of memory");
+			goto out;
+		}
+		v = grown;
+		t = &v[count++];
+		memset(t, 0, sizeof(*t));
+		snprintf(t->id, sizeof(t->id), "%s", (const char *)sqlite3_column_text(st, 0));
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			snprintf(t->parent, sizeof(t->parent), "%s",
+				 (const char *)sqlite3_column_text(st, 1));
+		t->label = col_dup(st, 2);
+		t->size = sqlite3_column_int64(st, 3);
+		terms = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
+		quotes = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+		for (size_t i = 0; i < json_array_size(terms); i++)
+			core_strlist_push(&t->top_terms,
+					  json_string_value(json_array_get(terms, i)));
+		if (json_array_size(quotes) && (t->quotes = calloc(json_array_size(quotes),
+								    sizeof(int64_t)))) {
+			t->n_quotes = json_array_size(quotes);
+			for (size_t i = 0; i < t->n_quotes; i++)
+				t->quotes[i] = json_integer_value(json_array_get(quotes, i));
+		}
+		json_decref(terms);
+		json_decref(quotes);
+		int bytes = sqlite3_column_bytes(st, 6);
+		if (bytes > 0 && (t->centroid = malloc((size_t)bytes))) {
+			memcpy(t->centroid, sqlite3_column_blob(st, 6), (size_t)bytes);
+			t->n_centroid = (size_t)bytes / sizeof(float);
+		}
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(db, err, "cannot read themes");
+out:
+	sqlite3_finalize(st);
+	if (rc) {
+		for (size_t i = 0; i < count; i++)
+			core_theme_release(&v[i]);
+		free(v);
+		v = NULL;
+		count = 0;
+	}
+	*themes = v;
+	*n = count;
+	return rc;
+}
+
+int core_db_run_campaigns(struct core_db *db, int64_t run_id, struct core_campaign **out,
+			  size_t *n, struct core_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct core_campaign *v = NULL;
+	size_t count = 0;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT id, size, template_text, first_item FROM campaigns"
+			       " WHERE run_id = ? ORDER BY size DESC, id", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "cannot read campaigns");
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct core_campaign *grown = realloc(v, (count + 1) * sizeof(*v)), *c;
+		if (!grown) {
+			rc = core_err_set(err, CORE_ENOMEM, "cannot read campaigns: out of memory");
+			break;
+		}
+		v = grown;
+		c = &v[count++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->id, sizeof(c->id), "%s", (const char *)sqlite3_column_text(st, 0));
+		c->size = sqlite3_column_int64(st, 1);
+		c->template_text = col_dup(st, 2);
+		c->first_item = sqlite3_column_int64(st, 3);
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_fail(db, err, "cannot read campaigns");
+	sqlite3_finalize(st);
+	if (rc) {
+		for (size_t i = 0; i < count; i++)
+			free(v[i].template_text);
+		free(v);
+		v = NULL;
+		count = 0;
+	}
+	*out = v;
+	*n = count;
+	return rc;
+}

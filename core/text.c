@@ -1,0 +1,154 @@
+/* text.c: UTF-8 helpers on top of utf8proc (the only module that links it): validation,
+ * sanitising, NFC, case folding, and the normalised-content fingerprint that the store
+ * uses to recognise the same reaction written with other case, spacing or punctuation. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "core.h"
+
+int core_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+	while (p < end) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(p, end - p, &cp);
+		if (k <= 0 || cp == 0)
+			return 0;
+		p += k;
+	}
+	return 1;
+}
+
+char *core_utf8_sanitize(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	struct core_buf b;
+
+	core_buf_init(&b, 0);
+	if (core_buf_append(&b, "", 0))
+		return NULL;
+	while (p < end) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(p, end - p, &cp);
+		int rc;
+		if (k <= 0) {
+			rc = core_buf_append(&b, "\xEF\xBF\xBD", 3);
+			k = 1;
+		} else if (cp == 0) {
+			rc = 0;
+		} else {
+			rc = core_buf_append(&b, p, (size_t)k);
+		}
+		if (rc) {
+			core_buf_release(&b);
+			return NULL;
+		}
+		p += k;
+	}
+	return core_buf_take(&b);
+}
+
+static char *map(const char *s, utf8proc_option_t opts)
+{
+	utf8proc_uint8_t *out = NULL;
+	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &out, opts | UTF8PROC_NULLTERM) < 0)
+		return NULL;
+	return (char *)out;
+}
+
+char *core_utf8_nfc(const char *s)
+{
+	return map(s, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+}
+
+char *core_utf8_fold(const char *s)
+{
+	return map(s, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+}
+
+char *core_text_squeeze(char *s)
+{
+	char *w = s;
+	int space = 0;
+
+	for (char *r = s; *r; r++) {
+		if (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r' || *r == '\f' ||
+		    *r == '\v') {
+			space = w != s;
+			continue;
+		}
+		if (space)
+			*w++ = ' ';
+		space = 0;
+		*w++ = *r;
+	}
+	*w = '\0';
+	return s;
+}
+
+uint64_t core_hash64(const void *p, size_t n, uint64_t seed)
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	/* FNV alone mixes the last bytes poorly; finish with the splitmix64 avalanche. */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return h;
+}
+
+void core_text_fingerprint(const char *text, char out[17])
+{
+	static const char hex[] = "0123456789abcdef";
+	char *folded = core_utf8_fold(text ? text : "");
+	const char *src = folded ? folded : (text ? text : "");
+	const unsigned char *p = (const unsigned char *)src;
+	const unsigned char *end = p + strlen(src);
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int pending_space = 0, any = 0;
+
+	/* Hash letters and digits only, one space between words: case, punctuation and
+	 * spacing differences give the same fingerprint. */
+	while (p < end) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(p, end - p, &cp);
+		if (k <= 0) {
+			p++;
+			continue;
+		}
+		utf8proc_category_t cat = utf8proc_category(cp);
+		int keep = (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+			   (cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME) ||
+			   (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
+		if (keep) {
+			if (pending_space && any) {
+				h ^= ' ';
+				h *= 0x100000001b3ULL;
+			}
+			for (utf8proc_ssize_t i = 0; i < k; i++) {
+				h ^= p[i];
+				h *= 0x100000001b3ULL;
+			}
+			pending_space = 0;
+			any = 1;
+		} else {
+			pending_space = 1;
+		}
+		p += k;
+	}
+	h = core_hash64(&h, sizeof(h), 0);
+	for (int i = 15; i >= 0; i--, h >>= 4)
+		out[i] = hex[h & 15];
+	out[16] = '\0';
+	free(folded);
+}
