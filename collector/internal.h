@@ -1,0 +1,82 @@
+/* internal.h: what the collector's files share among themselves and with their unit
+ * tests, never with other modules: the one-URL fetch API (fetch.c, the only libcurl
+ * user), the address policy, and the HTML tree walker that feed.c reuses for Atom
+ * xhtml content. */
+#ifndef INSPRAAK_COLLECTOR_INTERNAL_H
+#define INSPRAAK_COLLECTOR_INTERNAL_H
+
+#include <sys/socket.h>
+
+#include "core.h"
+
+/* ---- fetching one URL */
+
+struct col_fetch_opts {
+	const char *url;
+	const char *contact;        /* for the User-Agent, may be NULL */
+	const char *etag;           /* stored validators, NULL when none */
+	const char *last_modified;
+	const struct core_header *headers; /* extra request headers from the source config */
+	size_t n_headers;
+	size_t max_bytes;           /* cap on the decoded body; 0 = 10 MiB */
+	int allow_private;          /* permit loopback/private/link-local addresses */
+	long connect_timeout_ms;    /* col_fetch_opts_init: 10 s */
+	long timeout_ms;            /* whole transfer: 60 s */
+	long low_speed_limit;       /* bytes/s ... */
+	long low_speed_time_s;      /* ... for this long aborts: 10 B/s for 20 s */
+	long max_redirs;            /* 5 */
+};
+
+/* Fills o with the defaults above (url and the rest NULL/0). */
+void col_fetch_opts_init(struct col_fetch_opts *o);
+
+struct col_fetch_result {
+	int http_status;            /* final status, 0 when no response */
+	int not_modified;           /* 1 on 304 */
+	struct core_buf body;       /* decoded body; NUL-terminated */
+	char *etag, *last_modified, *content_type; /* of the final response, or NULL */
+	long ms;
+};
+
+/* Fetches o->url (http/https only, redirects followed within the policy). Returns 0
+ * when a response arrived with status 2xx or 304; otherwise CORE_ERUNTIME (or
+ * CORE_ELIMIT when the body cap was hit) with "cannot fetch 'URL': why" in err.
+ * res is filled as far as it got either way; release it with col_fetch_result_release. */
+int col_fetch(const struct col_fetch_opts *o, struct col_fetch_result *res,
+	      struct core_err *err);
+void col_fetch_result_release(struct col_fetch_result *res);
+
+/* The address policy: 1 when sa (AF_INET or AF_INET6) is loopback, private, carrier
+ * grade NAT, link-local, unique-local, unspecified, multicast or broadcast (also
+ * inside IPv4-mapped / NAT64 IPv6 addresses), with a short reason in why. */
+int col_addr_blocked(const struct sockaddr *sa, char *why, size_t why_len);
+
+/* ---- HTML to text */
+
+/* Appends the text of the tree under node (an xmlNode *, void here so this header
+ * stays free of libxml2) to out, following col_html_to_text's rules; the caller
+ * finishes with col_text_finish. Iterative, so deep nesting cannot overflow the stack.
+ * xml_refs: the tree came from the XML parser, so entity references are mapped to
+ * their HTML character by name and never expanded. */
+struct col_text {
+	struct core_buf buf;
+	int pending_nl;    /* line breaks owed before the next visible character */
+	int pending_space;
+	int pre;           /* inside <pre> */
+};
+void col_text_init(struct col_text *t, size_t max);
+int col_text_walk(struct col_text *t, const void *node, int xml_refs, struct core_err *err);
+/* Plain text: whitespace runs become one space, line breaks are kept (at most one
+ * blank line in a row). */
+int col_text_plain(struct col_text *t, const char *s, size_t n, struct core_err *err);
+/* Hands out the result (malloc'ed, valid UTF-8, trimmed) and resets t. */
+char *col_text_finish(struct col_text *t);
+void col_text_release(struct col_text *t);
+
+/* The UTF-8 bytes of the HTML character entity name ("eacute"), by name only;
+ * returns the byte count (0 when the name is unknown). */
+size_t col_entity_utf8(const char *name, char out[4]);
+
+#define COL_HTML_MAX ((size_t)10 << 20)
+
+#endif
