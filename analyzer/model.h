@@ -1,0 +1,124 @@
+/* model.h: the analyzer's private stages after the text layer: ambition matching
+ * (ambitions.c), sparse TF-IDF features (features.c) and themes: spherical k-means and
+ * labels (themes.c). analyze.c strings them together in ana_run. */
+#ifndef INSPRAAK_ANA_MODEL_H
+#define INSPRAAK_ANA_MODEL_H
+
+#include "core.h"
+#include "text.h"
+#include "util.h"
+
+/* ---------------------------------------------------------------- ambitions */
+
+/* Evidence weights: an explicit keyword counts most, a configured hashtag even more,
+ * a title word less and a description word least (two of them are needed to clear
+ * the default threshold). Title and description words shared by several ambitions
+ * are divided among them. */
+#define ANA_W_HASHTAG 2.0
+#define ANA_W_KEYWORD 1.0
+#define ANA_W_TITLE 0.5
+#define ANA_W_DESC 0.15
+#define ANA_AMB_MAX_WORDS 4
+
+struct ana_amb_term {
+	uint32_t stems[ANA_AMB_MAX_WORDS]; /* a phrase of content stems */
+	uint8_t n;
+	uint8_t hashtag;     /* matches a hashtag token by its folded text, stems[0] unused */
+	uint16_t amb;        /* ambition index (config order) */
+	float weight;
+	uint32_t next;       /* next term with the same first stem / hashtag */
+};
+
+struct ana_ambitions {
+	size_t n_amb;
+	struct ana_amb_term *terms;
+	size_t n_terms, cap;
+	uint32_t *head;       /* per stem id (ids interned at build time): first term */
+	size_t n_head;
+	struct ana_intern tags;   /* configured hashtags, folded, without '#' */
+	uint32_t *tag_head;
+	/* scratch for one item */
+	uint32_t *hits;       /* per term */
+	uint32_t *touched;
+	size_t n_touched;
+};
+
+/* Builds the matchers of cfg's ambitions (stems via tx). 0 or CORE_ENOMEM. */
+int ana_ambitions_build(struct ana_ambitions *am, struct ana_text *tx,
+			const struct core_config *cfg, struct core_err *err);
+void ana_ambitions_release(struct ana_ambitions *am);
+
+#define ANA_AMB_MAX_EVIDENCE 6
+struct ana_amb_score {
+	double x, score;      /* raw evidence and 1 - exp(-x) */
+	uint32_t evidence[ANA_AMB_MAX_EVIDENCE]; /* token indices that matched */
+	size_t n_evidence;
+};
+/* Scores one tokenized item against every ambition. tok_stem[i] is the feature stem of
+ * token i (ANA_NOID for none). out has am->n_amb entries; sent_mask (n_amb rows of
+ * t->n_sent bytes, may be NULL) receives the sentences where each ambition matched. */
+void ana_ambitions_score(struct ana_ambitions *am, const struct ana_tokens *t,
+			 const uint32_t *tok_stem, struct ana_amb_score *out, uint8_t *sent_mask);
+
+/* ---------------------------------------------------------------- near-duplicates */
+
+#define ANA_MH_K 32          /* MinHash slots */
+#define ANA_MH_BANDS 8       /* LSH bands of 4 rows: pairs at Jaccard 0.8 meet with p ~ 0.98 */
+#define ANA_MH_AGREE 25      /* agreeing slots (of 32) for estimated Jaccard >= 0.8 */
+#define ANA_MH_MIN_TOKENS 8  /* shorter texts only group when exactly equal */
+
+/* MinHash signature of the word 3-shingles of t into sig; 1 when the text is long
+ * enough for near-duplicate grouping, 0 otherwise. */
+int ana_minhash(const struct ana_tokens *t, uint32_t sig[ANA_MH_K]);
+/* Groups near-duplicates among n signatures (sigs[i] NULL: never grouped). rank gives a
+ * deterministic order; root[i] receives the member of i's group with the lowest rank.
+ * *merged counts the merges. 0 or CORE_ENOMEM. */
+int ana_near_dups(uint32_t *const *sigs, size_t n, const uint32_t *rank, uint32_t *root,
+		  size_t *merged);
+
+/* ---------------------------------------------------------------- features */
+
+/* Documents x terms, rows L2-normalised TF-IDF, columns sorted by term string. */
+struct ana_matrix {
+	size_t n_docs, n_terms;
+	size_t *row;      /* n_docs + 1 offsets */
+	uint32_t *col;    /* ascending within a row */
+	float *val;
+	uint32_t *term_stem; /* per column: stem id */
+};
+/* A bag of stems for one document: parallel arrays, sorted by stem id. */
+struct ana_bag {
+	uint32_t *stem;
+	uint32_t *tf;
+	uint32_t n;
+};
+/* Builds TF-IDF over bags (one per document): keeps terms in at least 2 documents and
+ * at most half of them, tf is sublinear (1 + ln tf), idf smoothed. stem_str gives the
+ * string of a stem id for the column order. 0 or CORE_ENOMEM. */
+int ana_features_build(const struct ana_bag *bags, size_t n_docs, const struct ana_intern *stems,
+		       struct ana_matrix *m);
+void ana_matrix_release(struct ana_matrix *m);
+
+/* ---------------------------------------------------------------- themes */
+
+#define ANA_KMEANS_RESTARTS 5
+#define ANA_KMEANS_MAX_ITER 50
+#define ANA_MIN_THEME_SIM 0.05f
+
+struct ana_clustering {
+	int k;
+	int *assign;      /* per doc: cluster, -1 = unassigned */
+	float *sim;       /* per doc: cosine to its centroid */
+	float *centroid;  /* k x n_terms, L2-normalised */
+	double objective;
+};
+/* Spherical k-means with k-means++ seeding and ANA_KMEANS_RESTARTS restarts (best
+ * objective kept). Deterministic for (m, k, seed). 0 or CORE_ENOMEM. */
+int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clustering *out);
+void ana_clustering_release(struct ana_clustering *c);
+
+/* The automatic number of themes for n documents: round(sqrt(n / 2)) within
+ * [2, max_themes] (and at most n). */
+int ana_auto_k(size_t n_docs, int max_themes);
+
+#endif

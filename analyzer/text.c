@@ -1,0 +1,669 @@
+/* text.c: tokens, stopwords, Snowball stems and language identification (text.h).
+ * The only user of libstemmer and libexttextcat. Stemming is the hot path, so every
+ * language keeps a cache from surface word to stem id: each distinct word is stemmed
+ * once per run, however often it occurs. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libexttextcat/textcat.h>
+#include <libstemmer.h>
+#include <utf8proc.h>
+
+#include "text.h"
+
+#define TEXTCAT_DIR "/usr/share/libexttextcat/"
+
+/* ---------------------------------------------------------------- tokens */
+
+enum cls { C_OTHER, C_LETTER, C_DIGIT, C_SPACE, C_NEWLINE, C_APOS, C_HYPHEN, C_SENTEND,
+	   C_QUESTION, C_CLAUSE, C_HASH, C_AT, C_DOT, C_COMMA, C_UNDERSCORE };
+
+static enum cls classify(int32_t cp)
+{
+	if (cp < 0x80) {
+		if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'))
+			return C_LETTER;
+		if (cp >= '0' && cp <= '9')
+			return C_DIGIT;
+		switch (cp) {
+		case '\n': return C_NEWLINE;
+		case ' ': case '\t': case '\r': case '\f': case '\v': return C_SPACE;
+		case '\'': case '`': return C_APOS;
+		case '-': return C_HYPHEN;
+		case '.': return C_DOT;
+		case ',': return C_COMMA;
+		case '!': return C_SENTEND;
+		case '?': return C_QUESTION;
+		case ';': case ':': case '(': case ')': case '[': case ']': case '"': case '/':
+			return C_CLAUSE;
+		case '#': return C_HASH;
+		case '@': return C_AT;
+		case '_': return C_UNDERSCORE;
+		default: return C_OTHER;
+		}
+	}
+	switch (cp) {
+	case 0x2019: case 0x2018: case 0x02bc: case 0x00b4: return C_APOS;
+	case 0x2010: case 0x2011: return C_HYPHEN;
+	case 0x2026: case 0x3002: return C_SENTEND;
+	case 0x00bf: case 0xff1f: return C_QUESTION;
+	case 0x2028: case 0x2029: case 0x0085: return C_NEWLINE;
+	default: break;
+	}
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+		return C_LETTER;
+	case UTF8PROC_CATEGORY_ND:
+		return C_DIGIT;
+	case UTF8PROC_CATEGORY_ZS:
+		return C_SPACE;
+	case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+		return C_NEWLINE;
+	case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS: case UTF8PROC_CATEGORY_PE:
+	case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF: case UTF8PROC_CATEGORY_PO:
+		return C_CLAUSE;
+	default:
+		return C_OTHER;
+	}
+}
+
+struct scan {
+	const unsigned char *s;
+	size_t n;
+};
+
+/* Code point at i (U+FFFD for a bad byte) and its length in *l. */
+static int32_t cp_at(const struct scan *sc, size_t i, size_t *l)
+{
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t r;
+
+	if (i >= sc->n) {
+		*l = 0;
+		return -1;
+	}
+	if (sc->s[i] < 0x80) {
+		*l = 1;
+		return sc->s[i];
+	}
+	r = utf8proc_iterate(sc->s + i, (utf8proc_ssize_t)(sc->n - i), &cp);
+	if (r <= 0) {
+		*l = 1;
+		return 0xfffd;
+	}
+	*l = (size_t)r;
+	return cp;
+}
+
+static enum cls cls_at(const struct scan *sc, size_t i)
+{
+	size_t l;
+	int32_t cp = cp_at(sc, i, &l);
+	return cp < 0 ? C_SPACE : classify(cp);
+}
+
+static int is_word(enum cls c)
+{
+	return c == C_LETTER || c == C_DIGIT;
+}
+
+static int starts_with(const struct scan *sc, size_t i, const char *p)
+{
+	size_t n = strlen(p);
+	return sc->n - i >= n && memcmp(sc->s + i, p, n) == 0;
+}
+
+static int push_sentence(struct ana_tokens *t, size_t sent)
+{
+	void *q = t->question;
+
+	while (t->n_sent <= sent) {
+		if (ana_grow(&q, &t->sent_cap, t->n_sent + 1, 1) != 0)
+			return CORE_ENOMEM;
+		t->question = q;
+		t->question[t->n_sent++] = 0;
+	}
+	return 0;
+}
+
+/* Appends a token whose text is s[from..to) with apostrophes and hyphens normalised. */
+static int emit(struct ana_tokens *t, const struct scan *sc, size_t from, size_t to,
+		enum ana_tok_kind kind, uint32_t sent, uint32_t clause)
+{
+	void *v = t->v, *buf = t->buf;
+	size_t nchars = 0, start;
+
+	if (ana_grow(&v, &t->cap, t->n + 1, sizeof(*t->v)) != 0)
+		return CORE_ENOMEM;
+	t->v = v;
+	if (ana_grow(&buf, &t->buf_cap, t->buf_len + (to - from) + 1, 1) != 0)
+		return CORE_ENOMEM;
+	t->buf = buf;
+	if (push_sentence(t, sent) != 0)
+		return CORE_ENOMEM;
+	start = t->buf_len;
+	for (size_t i = from; i < to;) {
+		size_t l;
+		int32_t cp = cp_at(sc, i, &l);
+		enum cls c = classify(cp);
+		if (c == C_APOS && kind != ANA_TOK_URL)
+			t->buf[t->buf_len++] = '\'';
+		else if (c == C_HYPHEN && kind != ANA_TOK_URL)
+			t->buf[t->buf_len++] = '-';
+		else {
+			memcpy(t->buf + t->buf_len, sc->s + i, l);
+			t->buf_len += l;
+		}
+		nchars++;
+		i += l;
+	}
+	t->buf[t->buf_len++] = '\0';
+	t->v[t->n] = (struct ana_token){
+		.off = (uint32_t)start, .len = (uint32_t)(t->buf_len - 1 - start),
+		.sent = sent, .clause = clause, .kind = (uint16_t)kind,
+		.nchars = (uint16_t)(nchars > UINT16_MAX ? UINT16_MAX : nchars),
+	};
+	t->n++;
+	return 0;
+}
+
+/* End of the run of non-space characters at i. */
+static size_t skip_to_space(const struct scan *sc, size_t i)
+{
+	while (i < sc->n) {
+		enum cls c = cls_at(sc, i);
+		if (c == C_SPACE || c == C_NEWLINE)
+			break;
+		size_t l;
+		cp_at(sc, i, &l);
+		i += l;
+	}
+	return i;
+}
+
+/* Strips trailing punctuation a URL or e-mail address does not end with. */
+static size_t trim_trailing(const struct scan *sc, size_t from, size_t to)
+{
+	while (to > from) {
+		unsigned char c = sc->s[to - 1];
+		if (c == '.' || c == ',' || c == ')' || c == '!' || c == '?' || c == ';' ||
+		    c == ':' || c == '"' || c == '\'')
+			to--;
+		else
+			break;
+	}
+	return to;
+}
+
+int ana_tokenize(const char *folded, size_t len, struct ana_tokens *t)
+{
+	struct scan sc = {(const unsigned char *)folded, len};
+	uint32_t sent = 0, clause = 0;
+	size_t sent_tokens = 0; /* tokens in the current sentence */
+	size_t i = 0;
+	int rc = 0;
+
+	t->n = 0;
+	t->buf_len = 0;
+	t->n_sent = 0;
+	while (i < sc.n && rc == 0) {
+		size_t l;
+		int32_t cp = cp_at(&sc, i, &l);
+		enum cls c = classify(cp);
+		size_t before = t->n;
+
+		if (c == C_LETTER && (starts_with(&sc, i, "http://") ||
+				      starts_with(&sc, i, "https://") ||
+				      starts_with(&sc, i, "www."))) {
+			size_t end = trim_trailing(&sc, i, skip_to_space(&sc, i));
+			rc = emit(t, &sc, i, end, ANA_TOK_URL, sent, clause);
+			i = end;
+		} else if ((c == C_HASH || c == C_AT) &&
+			   (is_word(cls_at(&sc, i + 1)) || cls_at(&sc, i + 1) == C_UNDERSCORE)) {
+			size_t j = i + 1;
+			for (;;) {
+				enum cls d = cls_at(&sc, j);
+				if (is_word(d) || d == C_UNDERSCORE ||
+				    (c == C_AT && d == C_DOT && is_word(cls_at(&sc, j + 1)))) {
+					cp_at(&sc, j, &l);
+					j += l;
+				} else {
+					break;
+				}
+			}
+			rc = emit(t, &sc, i + 1, j, c == C_HASH ? ANA_TOK_HASHTAG : ANA_TOK_MENTION,
+				  sent, clause);
+			i = j;
+		} else if (is_word(c)) {
+			size_t j = i + l, end;
+			int has_at = 0;
+			for (;;) {
+				enum cls d = cls_at(&sc, j);
+				size_t dl;
+				cp_at(&sc, j, &dl);
+				if (is_word(d)) {
+					j += dl;
+					continue;
+				}
+				enum cls e = cls_at(&sc, j + dl);
+				enum cls p = cls_at(&sc, j - 1);
+				/* Inner hyphens and apostrophes join ("e-mail", "auto's");
+				 * dots and commas join digits ("1,5"); '@' makes an address. */
+				if ((d == C_HYPHEN || d == C_APOS) && is_word(e)) {
+					j += dl;
+				} else if ((d == C_DOT || d == C_COMMA) && p == C_DIGIT && e == C_DIGIT) {
+					j += dl;
+				} else if (d == C_AT && is_word(e)) {
+					has_at = 1;
+					break;
+				} else {
+					break;
+				}
+			}
+			if (has_at) {
+				end = trim_trailing(&sc, i, skip_to_space(&sc, j));
+				rc = emit(t, &sc, i, end, ANA_TOK_MENTION, sent, clause);
+				i = end;
+			} else {
+				rc = emit(t, &sc, i, j, c == C_DIGIT ? ANA_TOK_NUMBER : ANA_TOK_WORD,
+					  sent, clause);
+				i = j;
+			}
+		} else if (c == C_APOS) {
+			/* "'s avonds", "'t": a clitic of one letter is dropped with its
+			 * apostrophe; any other apostrophe is just skipped. */
+			size_t l2;
+			int32_t c2 = cp_at(&sc, i + l, &l2);
+			if (c2 >= 0 && classify(c2) == C_LETTER && !is_word(cls_at(&sc, i + l + l2))) {
+				i += l + l2;
+			} else {
+				i += l;
+			}
+		} else {
+			if (c == C_SENTEND || c == C_QUESTION || c == C_NEWLINE ||
+			    (c == C_DOT && !is_word(cls_at(&sc, i + l)))) {
+				if (sent_tokens > 0) {
+					if (push_sentence(t, sent) != 0)
+						return CORE_ENOMEM;
+					if (c == C_QUESTION)
+						t->question[sent] = 1;
+					sent++;
+					sent_tokens = 0;
+				} else if (c == C_QUESTION && sent > 0) {
+					t->question[sent - 1] = 1; /* "?!" or "? " after the end */
+				}
+				clause++;
+			} else if (c == C_CLAUSE || c == C_COMMA || c == C_HYPHEN) {
+				clause++;
+			}
+			i += l;
+		}
+		sent_tokens += t->n - before;
+	}
+	return rc;
+}
+
+void ana_tokens_release(struct ana_tokens *t)
+{
+	free(t->buf);
+	free(t->v);
+	free(t->question);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---------------------------------------------------------------- languages, stems */
+
+static int load_words(struct ana_intern *set, const unsigned char *data, size_t len)
+{
+	const char *p = (const char *)data, *end = p + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		const char *a = p, *b = e;
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
+			b--;
+		if (b > a && *a != '#' && ana_intern_put(set, a, (size_t)(b - a), NULL) == ANA_NOID)
+			return CORE_ENOMEM;
+		p = e + 1;
+	}
+	return 0;
+}
+
+/* libexttextcat reads its models through a configuration file; a private one that
+ * lists only our candidate languages keeps detection fast and avoids exotic answers
+ * (Afrikaans, Frisian) for short Dutch texts. */
+static void *open_textcat(void)
+{
+	static const char *const langs[] = {"nl", "en", "de", "fr"};
+	const char *tmp = getenv("TMPDIR");
+	char path[512];
+	void *h = NULL;
+	int fd;
+	FILE *f;
+
+	if (!tmp || !*tmp || strlen(tmp) > 400)
+		tmp = "/tmp";
+	snprintf(path, sizeof(path), "%s/inspraak-textcat-XXXXXX", tmp);
+
+	for (size_t i = 0; i < sizeof(langs) / sizeof(*langs); i++) {
+		char lm[128];
+		snprintf(lm, sizeof(lm), TEXTCAT_DIR "%s.lm", langs[i]);
+		if (access(lm, R_OK) != 0)
+			return NULL;
+	}
+	fd = mkstemp(path);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(path);
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(langs) / sizeof(*langs); i++)
+		fprintf(f, "%s.lm %s--utf8\n", langs[i], langs[i]);
+	if (fclose(f) == 0)
+		h = special_textcat_Init(path, TEXTCAT_DIR);
+	unlink(path);
+	return h;
+}
+
+struct ana_text *ana_text_new(struct core_err *err)
+{
+	struct ana_text *tx = calloc(1, sizeof(*tx));
+
+	if (!tx)
+		goto nomem;
+	ana_intern_init(&tx->stems);
+	ana_intern_init(&tx->stop);
+	ana_intern_init(&tx->stop_nl);
+	ana_intern_init(&tx->stop_en);
+	if (load_words(&tx->stop, ana_embed_stop_nl, ana_embed_stop_nl_len) != 0 ||
+	    load_words(&tx->stop, ana_embed_stop_en, ana_embed_stop_en_len) != 0 ||
+	    load_words(&tx->stop_nl, ana_embed_stop_nl, ana_embed_stop_nl_len) != 0 ||
+	    load_words(&tx->stop_en, ana_embed_stop_en, ana_embed_stop_en_len) != 0)
+		goto nomem;
+	tx->textcat = open_textcat();
+	if (!tx->textcat)
+		core_log(CORE_LOG_WARN, "language detection off: cannot load libexttextcat models "
+			 "from %s (or write their list to TMPDIR); items keep their declared "
+			 "language", TEXTCAT_DIR);
+	return tx;
+nomem:
+	ana_text_free(tx);
+	core_err_set(err, CORE_ENOMEM, "cannot set up text analysis: out of memory");
+	return NULL;
+}
+
+void ana_text_free(struct ana_text *tx)
+{
+	if (!tx)
+		return;
+	for (size_t i = 0; i < tx->n_langs; i++) {
+		struct ana_lang *lg = &tx->langs[i];
+		sb_stemmer_delete(lg->stemmer);
+		ana_intern_release(&lg->surf);
+		free(lg->stem);
+		free(lg->count);
+	}
+	if (tx->textcat)
+		textcat_Done(tx->textcat);
+	ana_intern_release(&tx->stems);
+	ana_intern_release(&tx->stop);
+	ana_intern_release(&tx->stop_nl);
+	ana_intern_release(&tx->stop_en);
+	free(tx->best);
+	free(tx);
+}
+
+static const char *snowball_name(const char *code)
+{
+	static const char *const map[][2] = {
+		{"nl", "dutch"}, {"en", "english"}, {"de", "german"}, {"fr", "french"},
+		{"es", "spanish"}, {"it", "italian"}, {"pt", "portuguese"}, {"da", "danish"},
+		{"sv", "swedish"}, {"no", "norwegian"}, {"nb", "norwegian"}, {"fi", "finnish"},
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
+		if (strcmp(map[i][0], code) == 0)
+			return map[i][1];
+	return code; /* libstemmer also knows ISO 639 codes */
+}
+
+int ana_text_lang(struct ana_text *tx, const char *code)
+{
+	char c[8] = "";
+	size_t n = 0;
+
+	for (; code && code[n] && n < sizeof(c) - 1; n++) {
+		char ch = code[n];
+		if (ch == '-' || ch == '_')
+			break;
+		c[n] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+	}
+	c[n] = '\0';
+	for (size_t i = 0; i < tx->n_langs; i++)
+		if (strcmp(tx->langs[i].code, c) == 0)
+			return (int)i;
+	if (tx->n_langs == ANA_MAX_LANGS)
+		return -1;
+	struct ana_lang *lg = &tx->langs[tx->n_langs];
+	memset(lg, 0, sizeof(*lg));
+	memcpy(lg->code, c, sizeof(c));
+	ana_intern_init(&lg->surf);
+	if (c[0])
+		lg->stemmer = sb_stemmer_new(snowball_name(c), "UTF_8");
+	return (int)tx->n_langs++;
+}
+
+int ana_text_is_stop(const struct ana_text *tx, const char *word, size_t len)
+{
+	return ana_intern_get(&tx->stop, word, len) != ANA_NOID;
+}
+
+/* Surface id of word in lg, computing and caching its stem on first sight. */
+static uint32_t cached(struct ana_text *tx, struct ana_lang *lg, const char *word, size_t len)
+{
+	int is_new;
+	uint32_t id = ana_intern_put(&lg->surf, word, len, &is_new);
+
+	if (id == ANA_NOID || !is_new)
+		return id;
+	void *stem = lg->stem, *count = lg->count;
+	size_t cap = lg->cap, cap2 = lg->cap;
+	if (ana_grow(&stem, &cap, (size_t)id + 1, sizeof(uint32_t)) != 0)
+		return ANA_NOID;
+	lg->stem = stem;
+	if (ana_grow(&count, &cap2, (size_t)id + 1, sizeof(uint64_t)) != 0)
+		return ANA_NOID;
+	lg->count = count;
+	lg->cap = cap;
+	lg->count[id] = 0;
+
+	const char *in = word;
+	size_t in_len = len;
+	/* Dutch plurals and English possessives in "'s" stem as their base word. */
+	if (len > 3 && word[len - 2] == '\'' && word[len - 1] == 's')
+		in_len -= 2;
+	const char *out = in;
+	size_t out_len = in_len;
+	if (lg->stemmer) {
+		const sb_symbol *s = sb_stemmer_stem(lg->stemmer, (const sb_symbol *)in, (int)in_len);
+		if (!s)
+			return ANA_NOID;
+		out = (const char *)s;
+		out_len = (size_t)sb_stemmer_length(lg->stemmer);
+	}
+	uint32_t sid = ana_intern_put(&tx->stems, out, out_len, NULL);
+	if (sid == ANA_NOID)
+		return ANA_NOID;
+	lg->stem[id] = sid;
+	return id;
+}
+
+int ana_text_term(struct ana_text *tx, int li, const char *word, size_t len, uint32_t *stem,
+		  uint32_t *surf)
+{
+	struct ana_lang *lg = &tx->langs[li];
+	size_t nchars = 0;
+
+	*stem = ANA_NOID;
+	if (surf)
+		*surf = ANA_NOID;
+	for (size_t i = 0; i < len && nchars < 2; i++)
+		nchars += ((unsigned char)word[i] & 0xc0) != 0x80;
+	if (nchars < 2 || ana_text_is_stop(tx, word, len))
+		return 0;
+	uint32_t id = cached(tx, lg, word, len);
+	if (id == ANA_NOID)
+		return CORE_ENOMEM;
+	lg->count[id]++;
+	*stem = lg->stem[id];
+	if (surf)
+		*surf = id;
+	return 0;
+}
+
+const char *ana_text_stem(struct ana_text *tx, const char *code, const char *word, size_t len)
+{
+	int li = ana_text_lang(tx, code);
+
+	if (li < 0)
+		return NULL;
+	struct ana_lang *lg = &tx->langs[li];
+	uint32_t id = cached(tx, lg, word, len);
+	return id == ANA_NOID ? NULL : ana_intern_str(&tx->stems, lg->stem[id]);
+}
+
+void ana_text_detect(struct ana_text *tx, const char *text, size_t len, const char *declared,
+		     const char *dflt, char out[8])
+{
+	const char *fallback = declared && *declared ? declared : dflt ? dflt : "";
+	size_t letters = 0, cut = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0xc0)
+			letters++;
+		/* Classify at most ~2 KB: plenty for a language guess, and bounded. */
+		if (i >= 2048 && (c & 0xc0) != 0x80 && !cut)
+			cut = i;
+	}
+	if (cut)
+		len = cut;
+	snprintf(out, 8, "%s", fallback);
+	for (char *p = out; *p; p++) {
+		if (*p == '-' || *p == '_') {
+			*p = '\0';
+			break;
+		}
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	}
+	if (!tx->textcat || letters < ANA_LANG_MIN_LETTERS)
+		return;
+	const char *r = textcat_Classify(tx->textcat, text, len);
+	if (!r || r[0] != '[')
+		return; /* "UNKNOWN" or "SHORT" */
+	/* The answer lists the candidates best first: "[nl--utf8][de--utf8]". When the
+	 * declared language is among them, trust the declaration. */
+	char first[8] = "";
+	for (const char *p = r; *p == '['; ) {
+		const char *e = strchr(p, ']');
+		if (!e)
+			break;
+		char cand[8] = "";
+		size_t k = 0;
+		for (const char *q = p + 1; q < e && *q != '-' && k < sizeof(cand) - 1; q++)
+			cand[k++] = *q;
+		cand[k] = '\0';
+		if (!first[0])
+			memcpy(first, cand, sizeof(cand));
+		if (out[0] && strcmp(cand, out) == 0 && declared && *declared)
+			return;
+		p = e + 1;
+	}
+	if (first[0])
+		memcpy(out, first, 8);
+}
+
+void ana_text_detect_tokens(struct ana_text *tx, const struct ana_tokens *t, const char *text,
+			    size_t len, const char *declared, const char *dflt, char out[8])
+{
+	size_t nl = 0, en = 0, words = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->v[i].kind != ANA_TOK_WORD)
+			continue;
+		const char *w = ana_tok_str(t, i);
+		words++;
+		nl += ana_intern_get(&tx->stop_nl, w, t->v[i].len) != ANA_NOID;
+		en += ana_intern_get(&tx->stop_en, w, t->v[i].len) != ANA_NOID;
+	}
+	/* Function words are a strong signal between Dutch and English: a clear majority
+	 * among enough of them decides; German or French texts rarely reach it (their
+	 * function words are mostly in neither list) and go to the n-gram detector. */
+	size_t hi = nl > en ? nl : en, lo = nl > en ? en : nl;
+	if (words >= 6 && hi >= 4 && hi >= 4 * lo + 1 && 4 * hi >= words) {
+		snprintf(out, 8, "%s", nl > en ? "nl" : "en");
+		return;
+	}
+	ana_text_detect(tx, text, len, declared, dflt, out);
+}
+
+/* ---------------------------------------------------------------- surfaces */
+
+int ana_text_surfaces(struct ana_text *tx)
+{
+	uint64_t *best = NULL;
+	uint64_t *cnt = NULL;
+	size_t n = tx->stems.n;
+
+	best = malloc((n ? n : 1) * sizeof(*best));
+	cnt = calloc(n ? n : 1, sizeof(*cnt));
+	if (!best || !cnt) {
+		free(best);
+		free(cnt);
+		return CORE_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		best[i] = UINT64_MAX;
+	for (size_t li = 0; li < tx->n_langs; li++) {
+		struct ana_lang *lg = &tx->langs[li];
+		for (uint32_t id = 0; id < lg->surf.n; id++) {
+			uint32_t s = lg->stem[id];
+			uint64_t c = lg->count[id];
+			if (c == 0)
+				continue;
+			int better = best[s] == UINT64_MAX || c > cnt[s];
+			if (!better && c == cnt[s]) {
+				const struct ana_lang *bl = &tx->langs[best[s] >> 32];
+				const char *cur = ana_intern_str(&bl->surf, (uint32_t)best[s]);
+				better = strcmp(ana_intern_str(&lg->surf, id), cur) < 0;
+			}
+			if (better) {
+				best[s] = (uint64_t)li << 32 | id;
+				cnt[s] = c;
+			}
+		}
+	}
+	free(cnt);
+	free(tx->best);
+	tx->best = best;
+	tx->n_best = n;
+	return 0;
+}
+
+const char *ana_text_surface(const struct ana_text *tx, uint32_t stem)
+{
+	if (stem < tx->n_best && tx->best[stem] != UINT64_MAX) {
+		const struct ana_lang *lg = &tx->langs[tx->best[stem] >> 32];
+		return ana_intern_str(&lg->surf, (uint32_t)tx->best[stem]);
+	}
+	return ana_intern_str(&tx->stems, stem);
+}

@@ -1,0 +1,275 @@
+/* util.c: arena, string interner, PRNG and JSON helpers for the analyzer (see util.h).
+ * The interner keeps all strings in one growing buffer and ids in an open-addressing
+ * table, so a million distinct words cost a few allocations, not a million. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+/* ---------------------------------------------------------------- arena */
+
+struct ana_arena_chunk {
+	struct ana_arena_chunk *next;
+	size_t used, size;
+	_Alignas(16) unsigned char data[];
+};
+
+#define ARENA_CHUNK (1u << 20)
+
+void *ana_arena_alloc(struct ana_arena *a, size_t n)
+{
+	struct ana_arena_chunk *c = a->head;
+
+	n = (n + 15) & ~(size_t)15;
+	if (!c || c->size - c->used < n) {
+		size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->size = size;
+		c->next = a->head;
+		a->head = c;
+	}
+	void *p = c->data + c->used;
+	c->used += n;
+	a->total += n;
+	return p;
+}
+
+char *ana_arena_strndup(struct ana_arena *a, const char *s, size_t n)
+{
+	char *p = ana_arena_alloc(a, n + 1);
+
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+void ana_arena_release(struct ana_arena *a)
+{
+	struct ana_arena_chunk *c = a->head;
+
+	while (c) {
+		struct ana_arena_chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+	a->head = NULL;
+	a->total = 0;
+}
+
+/* ---------------------------------------------------------------- interner */
+
+static uint32_t str_hash(const char *s, size_t len)
+{
+	/* FNV-1a: fast on short words, which is all we intern. */
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+void ana_intern_init(struct ana_intern *in)
+{
+	memset(in, 0, sizeof(*in));
+}
+
+void ana_intern_release(struct ana_intern *in)
+{
+	free(in->slots);
+	free(in->chars);
+	free(in->off);
+	free(in->hash);
+	memset(in, 0, sizeof(*in));
+}
+
+static uint32_t lookup(const struct ana_intern *in, const char *s, size_t len, uint32_t h,
+		       size_t *slot)
+{
+	size_t mask = in->n_slots - 1;
+	size_t i = h & mask;
+
+	for (;;) {
+		uint32_t v = in->slots[i];
+		if (v == 0) {
+			*slot = i;
+			return ANA_NOID;
+		}
+		uint32_t id = v - 1;
+		if (in->hash[id] == h) {
+			const char *t = in->chars + in->off[id];
+			if (strncmp(t, s, len) == 0 && t[len] == '\0')
+				return id;
+		}
+		i = (i + 1) & mask;
+	}
+}
+
+static int rehash(struct ana_intern *in, size_t n_slots)
+{
+	uint32_t *slots = calloc(n_slots, sizeof(*slots));
+
+	if (!slots)
+		return CORE_ENOMEM;
+	for (uint32_t id = 0; id < in->n; id++) {
+		size_t i = in->hash[id] & (n_slots - 1);
+		while (slots[i])
+			i = (i + 1) & (n_slots - 1);
+		slots[i] = id + 1;
+	}
+	free(in->slots);
+	in->slots = slots;
+	in->n_slots = n_slots;
+	return 0;
+}
+
+uint32_t ana_intern_get(const struct ana_intern *in, const char *s, size_t len)
+{
+	size_t slot;
+
+	if (!in->n_slots)
+		return ANA_NOID;
+	return lookup(in, s, len, str_hash(s, len), &slot);
+}
+
+uint32_t ana_intern_put(struct ana_intern *in, const char *s, size_t len, int *is_new)
+{
+	uint32_t h = str_hash(s, len);
+	size_t slot;
+
+	if (is_new)
+		*is_new = 0;
+	if (!in->n_slots && rehash(in, 1024) != 0)
+		return ANA_NOID;
+	uint32_t id = lookup(in, s, len, h, &slot);
+	if (id != ANA_NOID)
+		return id;
+	if (in->n == ANA_NOID - 1)
+		return ANA_NOID;
+	if ((size_t)(in->n + 1) * 2 > in->n_slots) {
+		if (rehash(in, in->n_slots * 2) != 0)
+			return ANA_NOID;
+		lookup(in, s, len, h, &slot);
+	}
+	if (in->n == in->cap) {
+		size_t cap = in->cap, cap2 = in->cap;
+		void *off = in->off, *hash = in->hash;
+		if (ana_grow(&off, &cap, (size_t)in->n + 1, sizeof(uint64_t)) != 0)
+			return ANA_NOID;
+		in->off = off;
+		if (ana_grow(&hash, &cap2, (size_t)in->n + 1, sizeof(uint32_t)) != 0)
+			return ANA_NOID;
+		in->hash = hash;
+		in->cap = (uint32_t)(cap < cap2 ? cap : cap2);
+	}
+	if (in->chars_len + len + 1 > in->chars_cap) {
+		void *chars = in->chars;
+		if (ana_grow(&chars, &in->chars_cap, in->chars_len + len + 1, 1) != 0)
+			return ANA_NOID;
+		in->chars = chars;
+	}
+	memcpy(in->chars + in->chars_len, s, len);
+	in->chars[in->chars_len + len] = '\0';
+	id = in->n++;
+	in->off[id] = in->chars_len;
+	in->hash[id] = h;
+	in->chars_len += len + 1;
+	in->slots[slot] = id + 1;
+	if (is_new)
+		*is_new = 1;
+	return id;
+}
+
+/* ---------------------------------------------------------------- PRNG */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+void ana_rng_seed(struct ana_rng *r, uint64_t seed)
+{
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t ana_rng_next(struct ana_rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+double ana_rng_double(struct ana_rng *r)
+{
+	return (double)(ana_rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+int ana_json_str(struct core_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	int rc = core_buf_append(b, "\"", 1);
+
+	for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			char e[2] = {'\\', (char)*p};
+			rc = core_buf_append(b, e, 2);
+		} else if (*p < 0x20) {
+			char e[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+			rc = core_buf_append(b, e, 6);
+		} else {
+			rc = core_buf_append(b, p, 1);
+		}
+	}
+	return rc ? rc : core_buf_append(b, "\"", 1);
+}
+
+double ana_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int ana_grow(void **v, size_t *cap, size_t need, size_t sz)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 16;
+	while (n < need) {
+		if (n > SIZE_MAX / 2 / sz)
+			return CORE_ENOMEM;
+		n *= 2;
+	}
+	void *p = realloc(*v, n * sz);
+	if (!p)
+		return CORE_ENOMEM;
+	*v = p;
+	*cap = n;
+	return 0;
+}

@@ -1,0 +1,61 @@
+/* util.h: private building blocks of the analyzer: a bump arena (so hot loops do not
+ * malloc per token or per item), a string interner (string -> dense id, the backbone
+ * of stem caches and vocabularies), a seeded PRNG and small JSON/timing helpers. */
+#ifndef INSPRAAK_ANA_UTIL_H
+#define INSPRAAK_ANA_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core.h"
+
+/* ---- arena: memory freed all at once by ana_arena_release */
+struct ana_arena_chunk;
+struct ana_arena {
+	struct ana_arena_chunk *head;
+	size_t total; /* bytes handed out, for reports */
+};
+/* Aligned (16) block of n bytes, NULL on no memory. Lives until ana_arena_release. */
+void *ana_arena_alloc(struct ana_arena *a, size_t n);
+char *ana_arena_strndup(struct ana_arena *a, const char *s, size_t n);
+void ana_arena_release(struct ana_arena *a);
+
+/* ---- interner: distinct strings get ids 0, 1, 2... in order of first insertion */
+#define ANA_NOID UINT32_MAX
+struct ana_intern {
+	uint32_t *slots;  /* open addressing: id + 1, 0 = empty */
+	size_t n_slots;   /* power of two */
+	char *chars;      /* all strings, each NUL-terminated */
+	size_t chars_len, chars_cap;
+	uint64_t *off;    /* per id: offset into chars */
+	uint32_t *hash;   /* per id: hash, for rehashing without rereading */
+	uint32_t n, cap;  /* ids in use */
+};
+void ana_intern_init(struct ana_intern *in);
+void ana_intern_release(struct ana_intern *in);
+/* Id of s[0..len), inserting it when new (*is_new set when not NULL). ANA_NOID on no
+ * memory. Pointers from ana_intern_str stay valid only until the next put. */
+uint32_t ana_intern_put(struct ana_intern *in, const char *s, size_t len, int *is_new);
+/* Id of s[0..len) or ANA_NOID when absent. */
+uint32_t ana_intern_get(const struct ana_intern *in, const char *s, size_t len);
+static inline const char *ana_intern_str(const struct ana_intern *in, uint32_t id)
+{
+	return in->chars + in->off[id];
+}
+
+/* ---- PRNG: xoshiro256** seeded through splitmix64; same seed, same sequence */
+struct ana_rng {
+	uint64_t s[4];
+};
+void ana_rng_seed(struct ana_rng *r, uint64_t seed);
+uint64_t ana_rng_next(struct ana_rng *r);
+double ana_rng_double(struct ana_rng *r); /* [0, 1) */
+
+/* ---- helpers */
+/* Appends s as a JSON string literal (quotes included) to b. */
+int ana_json_str(struct core_buf *b, const char *s);
+double ana_now(void); /* monotonic seconds */
+/* Grows *v (elements of size sz) so that it holds at least need; 0 or CORE_ENOMEM. */
+int ana_grow(void **v, size_t *cap, size_t need, size_t sz);
+
+#endif
