@@ -16,8 +16,8 @@ int cmd_analyze(struct cli *cli, int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+	optind = 0; /* glibc: a full reset, and options may follow operands */
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		if (c == 's') {
 			if ((seed = cli_parse_long(optarg, 0, 0x7fffffffffffffffL)) < 0)
 				return cli_usage("analyze", "--seed needs a whole number, not '%s'",

@@ -18,10 +18,10 @@ int cmd_collect(struct cli *cli, int argc, char **argv)
 	int all = 0, c, rc;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* glibc: a full reset, and options may follow operands */
 	if (!(only = calloc((size_t)argc, sizeof(*only))))
 		return 1;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		if (c == 's') {
 			only[n_only++] = optarg;
 		} else if (c == 'a') {

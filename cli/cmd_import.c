@@ -24,8 +24,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+	optind = 0; /* glibc: a full reset, and options may follow operands */
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!strcasecmp(optarg, "csv"))

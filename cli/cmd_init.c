@@ -21,8 +21,8 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 	FILE *f;
 
 	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+	optind = 0; /* glibc: a full reset, and options may follow operands */
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		if (c == 'f')
 			force = 1;
 		else

@@ -20,8 +20,8 @@ int cmd_items(struct cli *cli, int argc, char **argv)
 	time_t t;
 
 	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+	optind = 0; /* glibc: a full reset, and options may follow operands */
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 't': f.theme = optarg; break;

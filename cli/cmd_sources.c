@@ -80,8 +80,8 @@ int cmd_sources(struct cli *cli, int argc, char **argv)
 	int json = 0, c, rc;
 
 	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+	optind = 0; /* glibc: a full reset, and options may follow operands */
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		if (c == 'j')
 			json = 1;
 		else
