@@ -38,11 +38,17 @@ int cmd_analyze(struct cli *cli, int argc, char **argv)
 	opts.themes = themes > 0 ? (int)themes : cli->cfg.analysis.themes;
 	if (ana_run(cli->db, &cli->cfg, &opts, &rep, &err))
 		return cli_fail(&err);
-	cli_info(cli, "analysis run %lld: %zu items, %zu themes, %zu campaigns, %zu unassigned "
+	cli_info(cli, "analysis run %lld: %zu items, %zu themes, %zu campaign%s, %zu unassigned "
 		      "(%.2f s)\n", (long long)rep.run_id, rep.items, rep.themes, rep.campaigns,
-		 rep.unassigned, rep.seconds_total);
-	for (size_t i = 0; i < cli->cfg.n_ambitions && i < 64; i++)
-		cli_info(cli, "  %-4s %-40s %zu items\n", cli->cfg.ambitions[i].code,
-			 cli->cfg.ambitions[i].title, rep.ambition_items[i]);
+		 rep.campaigns == 1 ? "" : "s", rep.unassigned, rep.seconds_total);
+	for (size_t i = 0; i < cli->cfg.n_ambitions && i < 64; i++) {
+		const char *title = cli->cfg.ambitions[i].title;
+		/* pad by characters, not bytes: "Eén overheid" has two-byte letters */
+		int chars = 0;
+		for (const char *p = title; *p; p++)
+			chars += ((unsigned char)*p & 0xC0) != 0x80;
+		cli_info(cli, "  %-4s %s%*s %zu items\n", cli->cfg.ambitions[i].code, title,
+			 chars < 40 ? 40 - chars : 0, "", rep.ambition_items[i]);
+	}
 	return 0;
 }

@@ -101,7 +101,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"INSERT OR IGNORE INTO item_declared_ambitions(item_id, code) VALUES(?, ?)",
 	[ST_SOURCE_FIND] = "SELECT id, type, url FROM sources WHERE name = ?",
 	[ST_SOURCE_INSERT] = "INSERT INTO sources(name, type, url, created_at) VALUES(?,?,?,?)",
-	[ST_SOURCE_UPDATE] = "UPDATE sources SET type = ?, url = ? WHERE id = ?",
+	/* A new URL is a new resource: the old one's validators must not be sent to it. */
+	[ST_SOURCE_UPDATE] =
+		"UPDATE sources SET type = ?1, url = ?2,"
+		" etag = CASE WHEN url IS ?2 THEN etag END,"
+		" last_modified = CASE WHEN url IS ?2 THEN last_modified END WHERE id = ?3",
 };
 
 struct core_db {

@@ -530,6 +530,12 @@ static void source_health_is_recorded(void **state)
 	assert_string_equal(s.etag, "\"e1\"");
 	assert_non_null(s.last_success);
 	core_source_state_release(&s);
+	/* moving the feed to another URL drops the old URL's validators */
+	assert_int_equal(core_db_source_ensure(db, "feed", CORE_SRC_ATOM, "http://h/b", &id, &err), 0);
+	assert_int_equal(core_db_source_state(db, "feed", &s, &err), 0);
+	assert_null(s.etag);
+	assert_string_equal(s.url, "http://h/b");
+	core_source_state_release(&s);
 	assert_int_equal(core_db_source_state(db, "nope", &s, &err), CORE_ERUNTIME);
 	core_db_close(db);
 	remove_db(path);
