@@ -40,6 +40,8 @@ int cli_fail(const struct core_err *err);
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* For getopt_long's ':' (missing value) and '?' (unknown option): prints and returns 2. */
 int cli_opt_error(const char *cmd, int c, char **argv);
+/* Parses the options of a command whose only option is --json; returns 0 or an exit code. */
+int cli_json_flag(const char *cmd, int argc, char **argv, int *json);
 /* Prints the help of one command on out. */
 void cli_help_command(const struct cli_command *c, FILE *out);
 const struct cli_command *cli_find(const char *name);

@@ -1,7 +1,6 @@
 /* cmd_sources.c: `inspraak sources`: the health table operators look at first. Lists
  * configured feeds (also those never fetched) and every other source in the store
  * (imports, forms, feeds since removed from the configuration). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,22 +73,11 @@ static int unconfigured(const struct core_source_state *s, void *ctx)
 
 int cmd_sources(struct cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {{"json", no_argument, 0, 'j'}, {0}};
 	struct listing l = {cli, NULL, 0};
 	struct core_err err = {0};
-	int json = 0, c, rc;
+	int json = 0, rc;
 
-	opterr = 0;
-	optind = 0; /* glibc: a full reset, and options may follow operands */
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else
-			return cli_opt_error("sources", c, argv);
-	}
-	if (optind < argc)
-		return cli_usage("sources", "unexpected argument '%s'", argv[optind]);
-	if ((rc = cli_store(cli)))
+	if ((rc = cli_json_flag("sources", argc, argv, &json)) || (rc = cli_store(cli)))
 		return rc;
 	if (json)
 		l.json = json_array();

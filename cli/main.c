@@ -214,6 +214,23 @@ int cli_opt_error(const char *cmd, int c, char **argv)
 	return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
 }
 
+int cli_json_flag(const char *cmd, int argc, char **argv, int *json)
+{
+	static const struct option longopts[] = {{"json", no_argument, 0, 'j'}, {0}};
+	int c;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (c != 'j')
+			return cli_opt_error(cmd, c, argv);
+		*json = 1;
+	}
+	if (optind < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
 void cli_info(const struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
