@@ -52,7 +52,7 @@ static void emit(struct listing *l, const struct core_source_state *s, const cha
 	}
 	if (!l->header) {
 		printf("%-20s %-8s %-14s %-20s %-20s %6s %7s  %s\n", "NAME", "TYPE", "STATUS",
-		       "LAST FETCH", "NEXT DUE", "ERRORS", "ITEMS", "LAST ERROR");
+		       "LAST FETCH", "NEXT DUE", "ERRORS", "ITEMS", "URL");
 		l->header = 1;
 	}
 	printf("%-20s %-8s %-14s %-20s %-20s %6lld %7lld  %s\n", s ? s->name : "?",
@@ -60,7 +60,10 @@ static void emit(struct listing *l, const struct core_source_state *s, const cha
 	       s && s->last_attempt ? s->last_attempt : "-",
 	       s && s->next_due && configured && enabled ? s->next_due : "-",
 	       (long long)(s ? s->error_count : 0), (long long)(s ? s->items : 0),
-	       s && s->last_error && s->consecutive_errors ? s->last_error : "");
+	       s && s->url ? s->url : "-");
+	/* the error on its own line: it is long, and it is what an operator reads first */
+	if (s && s->last_error && s->consecutive_errors)
+		printf("    last error (%d in a row): %s\n", s->consecutive_errors, s->last_error);
 }
 
 static int unconfigured(const struct core_source_state *s, void *ctx)
