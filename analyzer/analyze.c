@@ -309,8 +309,10 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 			rc = stance_row(st, row, a, CORE_ORIGIN_RESPONDENT, it->declared_stance, 1.0,
 					declared ? NULL : &st->scores[a], NULL, declared);
 		} else if (declared) {
-			rc = stance_row(st, row, a, CORE_ORIGIN_RESPONDENT, whole.stance, 1.0, NULL,
-					&whole, 1);
+			/* The respondent chose the ambition, the analysis reads the stance:
+			 * the row's origin and score are the stance's. */
+			rc = stance_row(st, row, a, CORE_ORIGIN_ANALYSIS, whole.stance,
+					whole.confidence, NULL, &whole, 1);
 		} else {
 			/* Several ambitions: each takes the stance of its own sentences,
 			 * unless those carry no cue at all. */

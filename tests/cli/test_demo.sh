@@ -44,6 +44,23 @@ I items --json >"$T/assign2.json"
 cmp -s "$T/assign1.json" "$T/assign2.json" || fail "items' analysis differs between runs"
 [ "$(json_eval "$T/themes1.json" 'len(d)')" -ge 3 ] || fail "fewer than 3 themes"
 
+# the respondent's own stance wins, and only a stance the respondent gave says so
+python3 - "$T/assign1.json" <<'PY'
+import json, sys
+items = json.load(open(sys.argv[1]))
+names = {"steun": "support", "bezwaar": "objection", "neutraal": "neutral", "gemengd": "mixed"}
+declared = 0
+for it in items:
+    d = it.get("declared") or {}
+    st = d.get("stance")
+    for a in it["ambitions"]:
+        if st:
+            assert a["origin"] == "respondent" and a["stance"] == names.get(st, st), (it["id"], a, d)
+        else:
+            assert a["origin"] != "respondent", (it["id"], a, d)
+    declared += bool(st) and bool(it["ambitions"])
+assert declared >= 50, f"only {declared} items with a declared stance and an ambition"
+PY
 expect 0 I export --out "$T/export"
 for f in summary.json summary.csv themes.csv items.csv summary.md report.html; do
 	[ -s "$T/export/$f" ] || fail "export did not write $f"
