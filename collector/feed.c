@@ -48,6 +48,20 @@ static void quiet_error(void *ctx, xmlErrorPtr e)
 	(void)e;
 }
 
+/* Encoding and I/O errors bypass the parser context and go to the generic handler. */
+static void quiet_generic(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+void col_xml_quiet(void)
+{
+	pthread_once(&xml_once, xml_setup);
+	xmlSetGenericErrorFunc(NULL, quiet_generic);
+	xmlSetStructuredErrorFunc(NULL, quiet_error);
+}
+
 /* ---------------------------------------------------------------- node helpers */
 
 static const char *ns_of(const xmlNode *n)
@@ -715,7 +729,7 @@ static int parse_xml(const char *body, size_t len, struct core_item_list *out,
 	xmlDocPtr doc = NULL;
 	int rc = 0;
 
-	pthread_once(&xml_once, xml_setup);
+	col_xml_quiet();
 	if (len > (size_t)INT32_MAX)
 		return core_err_set(err, CORE_ELIMIT, "feed exceeds %d bytes", INT32_MAX);
 	ctxt = xmlNewParserCtxt();

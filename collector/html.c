@@ -344,6 +344,7 @@ int col_html_to_text(const char *html, size_t len, char **out, struct core_err *
 		*out = col_text_finish(&t);
 		goto done;
 	}
+	col_xml_quiet();
 	ctxt = htmlNewParserCtxt();
 	if (!ctxt) {
 		rc = core_err_set(err, CORE_ENOMEM, "converting HTML to text: out of memory");

@@ -65,6 +65,10 @@ struct col_text {
 	int pre;           /* inside <pre> */
 };
 void col_text_init(struct col_text *t, size_t max);
+/* Sets up libxml2 once and silences its error output in the calling thread (libxml2's
+ * generic and structured error handlers are per thread): modules never print. Call
+ * before every parse. */
+void col_xml_quiet(void);
 int col_text_walk(struct col_text *t, const void *node, int xml_refs, struct core_err *err);
 /* Plain text: whitespace runs become one space, line breaks are kept (at most one
  * blank line in a row). */
