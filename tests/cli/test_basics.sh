@@ -56,16 +56,17 @@ one_line_error "schema version 42.*newer inspraak"
 printf 'id,text\n1,Eerste reactie over de balie\n' >one.csv
 expect 0 "$INSPRAAK" --config proj/inspraak.json import one.csv
 coproc LOCK { sqlite3 proj/inspraak.db; }
-echo "BEGIN EXCLUSIVE; SELECT 'locked';" >&"${LOCK[1]}"
-read -r -t 10 line <&"${LOCK[0]}" || fail "could not lock the database"
+# bash unsets LOCK as soon as the coprocess ends: keep its descriptors and pid now
+lock_out=${LOCK[0]} lock_in=${LOCK[1]} lock_pid=$LOCK_PID
+echo "BEGIN EXCLUSIVE; SELECT 'locked';" >&"$lock_in"
+read -r -t 10 line <&"$lock_out" || fail "could not lock the database"
 [ "$line" = locked ] || fail "sqlite3 said '$line'"
 printf 'id,text\n2,Tweede reactie over de telefoon\n' >two.csv
 expect 4 "$INSPRAAK" --config proj/inspraak.json import two.csv
 one_line_error "is locked"
-printf 'ROLLBACK;\n.quit\n' >&"${LOCK[1]}"
-lock_in=${LOCK[1]}
+printf 'ROLLBACK;\n.quit\n' >&"$lock_in"
 exec {lock_in}>&-
-wait "$LOCK_PID" || true
+wait "$lock_pid" || true
 expect 0 "$INSPRAAK" --config proj/inspraak.json items --json
 [ "$(json_eval "$T/out" 'len(d)')" = 1 ] || fail "the stored item was lost"
 expect 0 "$INSPRAAK" --config proj/inspraak.json import two.csv
