@@ -9,7 +9,6 @@
 #include "collector.h"
 #include "internal.h"
 
-#define BACKOFF_CAP_S (24L * 3600)
 
 void col_collect_report_release(struct col_collect_report *r)
 {
@@ -37,20 +36,6 @@ static int named(const char *const *only, size_t n_only, const char *name)
 		if (only[i] && strcmp(only[i], name) == 0)
 			return 1;
 	return 0;
-}
-
-/* Next poll after a failure: the interval doubled per consecutive failure before this
- * one, capped at a day (or the interval when that is longer). Never gives up. */
-static time_t backoff_due(time_t now, long interval, int prev_errors)
-{
-	long cap = interval > BACKOFF_CAP_S ? interval : BACKOFF_CAP_S;
-	long wait = interval > 0 ? interval : 1;
-
-	for (int i = 0; i < prev_errors && wait < cap; i++)
-		wait *= 2;
-	if (wait > cap)
-		wait = cap;
-	return now + wait;
 }
 
 static int is_due(struct core_db *db, const struct core_source *src, time_t now)
@@ -122,6 +107,8 @@ static int collect_one(struct core_db *db, const struct core_config *cfg,
 	struct col_fetch_result fr;
 	struct core_item_list items;
 	struct core_err ferr, ignored;
+	struct col_feed_meta meta = {0};
+	struct col_poll poll = {0};
 	struct timespec t0;
 	int64_t source_id = 0;
 	int rc = 0, prev_errors = 0, fresh;
@@ -162,8 +149,8 @@ static int collect_one(struct core_db *db, const struct core_config *cfg,
 		goto record;
 	if (fr.not_modified)
 		goto record;
-	if (col_parse_feed(fr.body.data ? fr.body.data : "", fr.body.len, fr.content_type, &items,
-			   &ferr) < 0) {
+	if (col_parse_feed_meta(fr.body.data ? fr.body.data : "", fr.body.len, fr.content_type,
+				&items, &meta, &ferr) < 0) {
 		core_err_prefix(&ferr, "cannot read '%s'", src->url);
 		goto record;
 	}
@@ -186,11 +173,15 @@ record:
 	/* Validators only from a fresh 2xx: a failed parse must not make the next
 	 * request conditional on a body we never stored. */
 	fresh = r->ok && !fr.not_modified;
+	poll.ok = r->ok;
+	poll.http_status = fr.http_status;
+	poll.retry_after_s = col_retry_after(fr.retry_after, now);
+	poll.max_age_s = fresh || fr.not_modified ? col_max_age(fr.cache_control) : 0;
+	poll.ttl_s = fresh ? meta.ttl_s : 0;
+	poll.prev_errors = prev_errors;
 	rc = core_db_source_record(db, src->name, r->ok, fr.http_status, r->error,
 				   fresh ? fr.etag : NULL, fresh ? fr.last_modified : NULL, now,
-				   r->ok ? now + src->interval_s
-					 : backoff_due(now, src->interval_s, prev_errors),
-				   err);
+				   col_schedule_next(now, src->interval_s, src->name, &poll), err);
 out:
 	r->ms = ms_since(&t0);
 	core_item_list_release(&items);

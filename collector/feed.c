@@ -437,18 +437,40 @@ out:
 	return rc;
 }
 
-static int parse_rss(const xmlNode *root, struct core_item_list *out, struct core_err *err)
+/* RSS 2.0 <ttl>: minutes the feed may be cached; 0 when absent or not a sane number. */
+static long rss_ttl(const xmlNode *channel)
+{
+	long minutes = 0;
+	for (const xmlNode *i = channel->children; i; i = i->next) {
+		if (!is_el(i, "ttl") || !rss_ns(i))
+			continue;
+		xmlChar *t = xmlNodeGetContent(i);
+		char *end = NULL;
+		long v = t ? strtol((const char *)t, &end, 10) : 0;
+		/* a week at most: a typo must not silence a feed for months */
+		if (t && end != (char *)t && v > 0 && v <= 7 * 24 * 60)
+			minutes = v;
+		xmlFree(t);
+	}
+	return minutes * 60;
+}
+
+static int parse_rss(const xmlNode *root, struct core_item_list *out, struct col_feed_meta *meta,
+		     struct core_err *err)
 {
 	int rc = 0;
 
 	/* RSS 2.0/0.9x: items inside <channel>; RSS 1.0 and 0.90: beside it. */
 	for (const xmlNode *c = root->children; c && rc == 0; c = c->next) {
-		if (is_el(c, "item") && rss_ns(c))
+		if (is_el(c, "item") && rss_ns(c)) {
 			rc = parse_rss_item(c, out, err);
-		else if (is_el(c, "channel") && rss_ns(c))
+		} else if (is_el(c, "channel") && rss_ns(c)) {
+			if (meta)
+				meta->ttl_s = rss_ttl(c);
 			for (const xmlNode *i = c->children; i && rc == 0; i = i->next)
 				if (is_el(i, "item") && rss_ns(i))
 					rc = parse_rss_item(i, out, err);
+		}
 	}
 	return rc;
 }
@@ -723,7 +745,7 @@ out:
 /* ---------------------------------------------------------------- entry point */
 
 static int parse_xml(const char *body, size_t len, struct core_item_list *out,
-		     struct core_err *err)
+		     struct col_feed_meta *meta, struct core_err *err)
 {
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr doc = NULL;
@@ -757,7 +779,7 @@ static int parse_xml(const char *body, size_t len, struct core_item_list *out,
 		goto out;
 	}
 	if (is_el(root, "rss") || (is_el(root, "RDF") && ns_is(root, NS_RDF)))
-		rc = parse_rss(root, out, err);
+		rc = parse_rss(root, out, meta, err);
 	else if (is_el(root, "feed") && (atom_ns(root) || !ns_of(root)))
 		rc = parse_atom(root, out, err);
 	else
@@ -773,9 +795,18 @@ out:
 int col_parse_feed(const char *body, size_t len, const char *content_type,
 		   struct core_item_list *out, struct core_err *err)
 {
+	return col_parse_feed_meta(body, len, content_type, out, NULL, err);
+}
+
+int col_parse_feed_meta(const char *body, size_t len, const char *content_type,
+			struct core_item_list *out, struct col_feed_meta *meta,
+			struct core_err *err)
+{
 	size_t start = out->n, i = 0;
 	int rc;
 
+	if (meta)
+		memset(meta, 0, sizeof(*meta));
 	/* JSON Feed by its first byte (or a JSON content type when it is not markup);
 	 * servers mislabel feeds too often to trust the type alone. */
 	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
@@ -786,7 +817,7 @@ int col_parse_feed(const char *body, size_t len, const char *content_type,
 			(body[i] != '<' && content_type && strstr(content_type, "json"))))
 		rc = parse_jsonfeed(body + i, len - i, out, err);
 	else
-		rc = parse_xml(body, len, out, err);
+		rc = parse_xml(body, len, out, meta, err);
 	if (rc < 0) {
 		/* All or nothing: drop what this call appended. */
 		while (out->n > start)

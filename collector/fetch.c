@@ -45,6 +45,8 @@ void col_fetch_result_release(struct col_fetch_result *res)
 	free(res->etag);
 	free(res->last_modified);
 	free(res->content_type);
+	free(res->retry_after);
+	free(res->cache_control);
 	memset(res, 0, sizeof *res);
 }
 
@@ -182,6 +184,8 @@ static size_t on_header(char *p, size_t size, size_t nitems, void *ud)
 		{"etag", offsetof(struct col_fetch_result, etag)},
 		{"last-modified", offsetof(struct col_fetch_result, last_modified)},
 		{"content-type", offsetof(struct col_fetch_result, content_type)},
+		{"retry-after", offsetof(struct col_fetch_result, retry_after)},
+		{"cache-control", offsetof(struct col_fetch_result, cache_control)},
 	};
 
 	/* Each response of a redirect chain starts with a status line; keep only the
@@ -190,7 +194,10 @@ static size_t on_header(char *p, size_t size, size_t nitems, void *ud)
 		free(x->res->etag);
 		free(x->res->last_modified);
 		free(x->res->content_type);
+		free(x->res->retry_after);
+		free(x->res->cache_control);
 		x->res->etag = x->res->last_modified = x->res->content_type = NULL;
+		x->res->retry_after = x->res->cache_control = NULL;
 		return n;
 	}
 	const char *colon = memchr(p, ':', n);

@@ -35,6 +35,7 @@ struct col_fetch_result {
 	int not_modified;           /* 1 on 304 */
 	struct core_buf body;       /* decoded body; NUL-terminated */
 	char *etag, *last_modified, *content_type; /* of the final response, or NULL */
+	char *retry_after, *cache_control;         /* likewise */
 	long ms;
 };
 
@@ -50,6 +51,44 @@ void col_fetch_result_release(struct col_fetch_result *res);
  * grade NAT, link-local, unique-local, unspecified, multicast or broadcast (also
  * inside IPv4-mapped / NAT64 IPv6 addresses), with a short reason in why. */
 int col_addr_blocked(const struct sockaddr *sa, char *why, size_t why_len);
+
+/* ---- feeds: what a feed says about itself, besides its items */
+
+struct col_feed_meta {
+	long ttl_s; /* RSS <ttl> in seconds, 0 when absent */
+};
+/* col_parse_feed that also fills meta (when not NULL). */
+int col_parse_feed_meta(const char *body, size_t len, const char *content_type,
+			struct core_item_list *out, struct col_feed_meta *meta,
+			struct core_err *err);
+
+/* ---- scheduling */
+
+/* What one attempt tells about when to poll a source next. */
+struct col_poll {
+	int ok;                /* the attempt succeeded (304 included) */
+	int http_status;
+	long retry_after_s;    /* Retry-After of a 429/503, 0 when none */
+	long max_age_s;        /* Cache-Control max-age of a success, 0 when none */
+	long ttl_s;            /* RSS ttl of a success, 0 when none */
+	int prev_errors;       /* consecutive failures before this attempt */
+};
+
+#define COL_INTERVAL_FLOOR_S 300L       /* no source is polled more often than this */
+#define COL_BACKOFF_CAP_S (24L * 3600)  /* nor waited on longer than this after failures */
+
+/* The next poll after an attempt at `now` for a source polled every interval_s: on
+ * success the interval, raised to the floor and to max-age and ttl (lower bounds); on
+ * failure the interval doubled per earlier consecutive failure, at least Retry-After,
+ * capped (never parked forever). Then up to +10% jitter, derived from name and now so
+ * sources configured alike do not all fire at once, yet the result is reproducible. */
+time_t col_schedule_next(time_t now, long interval_s, const char *name, const struct col_poll *p);
+
+/* Seconds from a Retry-After value (delta-seconds or an HTTP date, relative to now);
+ * 0 when absent or unparseable. */
+long col_retry_after(const char *value, time_t now);
+/* max-age from a Cache-Control value; 0 when absent, or no-store / no-cache present. */
+long col_max_age(const char *value);
 
 /* ---- HTML to text */
 
