@@ -96,34 +96,36 @@ fail:
 	return rc;
 }
 
-/* Fetches, parses and stores one source; the outcome goes into r (and the store).
- * Returns < 0 only when the store itself failed, which ends the run. */
-static int collect_one(struct core_db *db, const struct core_config *cfg,
-		       const struct core_source *src, time_t now, struct col_source_result *r,
-		       struct core_err *err)
-{
+/* One source in a collection run: what it needs before the fetch and keeps after. */
+struct job {
+	const struct core_source *src;
+	struct col_source_result *r;
 	struct core_source_state st;
+	int64_t source_id;
 	struct col_fetch_opts fo;
 	struct col_fetch_result fr;
-	struct core_item_list items;
-	struct core_err ferr, ignored;
-	struct col_feed_meta meta = {0};
-	struct col_poll poll = {0};
+	struct core_err ferr;
+	int fetch_rc;
+	int fetchable;
 	struct timespec t0;
-	int64_t source_id = 0;
-	int rc = 0, prev_errors = 0, fresh;
+};
 
-	memset(&st, 0, sizeof st);
-	memset(&fr, 0, sizeof fr);
-	memset(&items, 0, sizeof items);
-	core_err_clear(&ferr);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+/* Before the fetch: the source row, its validators and its failure streak. Returns < 0
+ * only when the store failed. */
+static int job_prepare(struct core_db *db, const struct core_config *cfg, struct job *j,
+		       struct core_err *err)
+{
+	const struct core_source *src = j->src;
+	struct core_err ignored;
+	int rc;
 
-	if ((rc = core_db_source_ensure(db, src->name, src->type, src->url, &source_id, err)) < 0)
-		goto out;
-	if (core_db_source_state(db, src->name, &st, &ignored) == 0)
-		prev_errors = st.consecutive_errors;
-
+	clock_gettime(CLOCK_MONOTONIC, &j->t0);
+	core_err_clear(&j->ferr);
+	if ((rc = core_db_source_ensure(db, src->name, src->type, src->url, &j->source_id,
+					err)) < 0)
+		return rc;
+	if (core_db_source_state(db, src->name, &j->st, &ignored) != 0)
+		memset(&j->st, 0, sizeof j->st);
 	switch (src->type) {
 	case CORE_SRC_AUTO:
 	case CORE_SRC_RSS:
@@ -131,62 +133,72 @@ static int collect_one(struct core_db *db, const struct core_config *cfg,
 	case CORE_SRC_JSONFEED:
 		break;
 	default:
-		core_err_set(&ferr, CORE_ERUNTIME, "source '%s': type %s not supported yet",
+		core_err_set(&j->ferr, CORE_ERUNTIME, "source '%s': type %s not supported yet",
 			     src->name, core_source_type_name(src->type));
-		goto record;
+		return 0;
 	}
+	col_fetch_opts_init(&j->fo);
+	j->fo.url = src->url;
+	j->fo.contact = cfg->contact;
+	j->fo.etag = j->st.etag;
+	j->fo.last_modified = j->st.last_modified;
+	j->fo.headers = src->headers;
+	j->fo.n_headers = src->n_headers;
+	j->fo.max_bytes = src->max_bytes;
+	j->fo.allow_private = src->allow_private;
+	j->fetchable = 1;
+	return 0;
+}
 
-	col_fetch_opts_init(&fo);
-	fo.url = src->url;
-	fo.contact = cfg->contact;
-	fo.etag = st.etag;
-	fo.last_modified = st.last_modified;
-	fo.headers = src->headers;
-	fo.n_headers = src->n_headers;
-	fo.max_bytes = src->max_bytes;
-	fo.allow_private = src->allow_private;
-	if (col_fetch(&fo, &fr, &ferr) < 0)
+/* After the fetch: parse, store, record the attempt and when to come back. Returns < 0
+ * only when the store itself failed, which ends the run. */
+static int job_finish(struct core_db *db, struct job *j, time_t now, struct core_err *err)
+{
+	const struct core_source *src = j->src;
+	struct col_source_result *r = j->r;
+	struct col_fetch_result *fr = &j->fr;
+	struct core_item_list items;
+	struct col_feed_meta meta = {0};
+	struct col_poll poll = {0};
+	struct core_err *ferr = &j->ferr;
+	int rc = 0, fresh;
+
+	memset(&items, 0, sizeof items);
+	if (!j->fetchable || j->fetch_rc < 0 || fr->not_modified)
 		goto record;
-	if (fr.not_modified)
-		goto record;
-	if (col_parse_feed_meta(fr.body.data ? fr.body.data : "", fr.body.len, fr.content_type,
-				&items, &meta, &ferr) < 0) {
-		core_err_prefix(&ferr, "cannot read '%s'", src->url);
+	if (col_parse_feed_meta(fr->body.data ? fr->body.data : "", fr->body.len,
+				fr->content_type, &items, &meta, ferr) < 0) {
+		core_err_prefix(ferr, "cannot read '%s'", src->url);
 		goto record;
 	}
 	r->found = items.n;
-	if (store_items(db, source_id, src, &items, now, r, &ferr) < 0)
+	if (store_items(db, j->source_id, src, &items, now, r, ferr) < 0)
 		goto record;
 
 record:
-	r->bytes = fr.body.len;
-	r->http_status = fr.http_status;
-	r->not_modified = fr.not_modified;
-	r->ok = ferr.code == 0;
-	if (!r->ok) {
-		r->error = core_strdup(ferr.msg);
-		if (!r->error) {
-			rc = core_err_set(err, CORE_ENOMEM, "collecting: out of memory");
-			goto out;
-		}
+	r->bytes = fr->body.len;
+	r->http_status = fr->http_status;
+	r->not_modified = fr->not_modified;
+	r->ok = ferr->code == 0;
+	r->ms = j->fetchable ? fr->ms : ms_since(&j->t0);
+	if (!r->ok && !(r->error = core_strdup(ferr->msg))) {
+		rc = core_err_set(err, CORE_ENOMEM, "collecting: out of memory");
+		goto out;
 	}
 	/* Validators only from a fresh 2xx: a failed parse must not make the next
 	 * request conditional on a body we never stored. */
-	fresh = r->ok && !fr.not_modified;
+	fresh = r->ok && !fr->not_modified;
 	poll.ok = r->ok;
-	poll.http_status = fr.http_status;
-	poll.retry_after_s = col_retry_after(fr.retry_after, now);
-	poll.max_age_s = fresh || fr.not_modified ? col_max_age(fr.cache_control) : 0;
+	poll.http_status = fr->http_status;
+	poll.retry_after_s = col_retry_after(fr->retry_after, now);
+	poll.max_age_s = fresh || fr->not_modified ? col_max_age(fr->cache_control) : 0;
 	poll.ttl_s = fresh ? meta.ttl_s : 0;
-	poll.prev_errors = prev_errors;
-	rc = core_db_source_record(db, src->name, r->ok, fr.http_status, r->error,
-				   fresh ? fr.etag : NULL, fresh ? fr.last_modified : NULL, now,
+	poll.prev_errors = j->st.consecutive_errors;
+	rc = core_db_source_record(db, src->name, r->ok, fr->http_status, r->error,
+				   fresh ? fr->etag : NULL, fresh ? fr->last_modified : NULL, now,
 				   col_schedule_next(now, src->interval_s, src->name, &poll), err);
 out:
-	r->ms = ms_since(&t0);
 	core_item_list_release(&items);
-	col_fetch_result_release(&fr);
-	core_source_state_release(&st);
 	return rc;
 }
 
@@ -194,6 +206,12 @@ int col_collect(struct core_db *db, const struct core_config *cfg, const char *c
 		size_t n_only, int all, time_t now, struct col_collect_report *rep,
 		struct core_err *err)
 {
+	struct job *jobs = NULL;
+	struct col_fetch_opts *fo = NULL;
+	struct col_fetch_result *fr = NULL;
+	struct core_err *ferr = NULL;
+	int *frc = NULL;
+	size_t n = 0, nf = 0;
 	int rc = 0;
 
 	memset(rep, 0, sizeof *rep);
@@ -205,9 +223,13 @@ int col_collect(struct core_db *db, const struct core_config *cfg, const char *c
 	if (cfg->n_sources == 0)
 		return 0;
 	rep->v = calloc(cfg->n_sources, sizeof *rep->v);
-	if (!rep->v)
-		return core_err_set(err, CORE_ENOMEM, "collecting: out of memory");
+	jobs = calloc(cfg->n_sources, sizeof *jobs);
+	if (!rep->v || !jobs) {
+		rc = core_err_set(err, CORE_ENOMEM, "collecting: out of memory");
+		goto out;
+	}
 
+	/* 1: what is due, and what each needs for its request */
 	for (size_t i = 0; i < cfg->n_sources; i++) {
 		const struct core_source *src = &cfg->sources[i];
 		if (n_only > 0) {
@@ -219,18 +241,66 @@ int col_collect(struct core_db *db, const struct core_config *cfg, const char *c
 			if (!all && !is_due(db, src, now))
 				continue;
 		}
-		struct col_source_result *r = &rep->v[rep->n++];
-		r->name = core_strdup(src->name);
-		if (!r->name) {
+		struct job *j = &jobs[n];
+		j->src = src;
+		j->r = &rep->v[rep->n++];
+		n++;
+		if (!(j->r->name = core_strdup(src->name))) {
 			rc = core_err_set(err, CORE_ENOMEM, "collecting: out of memory");
-			break;
+			goto out;
 		}
 		core_log(CORE_LOG_DEBUG, "collecting source '%s' from %s", src->name,
 			 src->url ? src->url : "(no url)");
-		if ((rc = collect_one(db, cfg, src, now, r, err)) < 0)
-			break;
-		if (!r->ok)
+		if ((rc = job_prepare(db, cfg, j, err)) < 0)
+			goto out;
+		nf += j->fetchable;
+	}
+
+	/* 2: fetch them all at once, within the overall and per-host limits, so one slow
+	 * feed does not hold up the others */
+	fo = calloc(nf ? nf : 1, sizeof *fo);
+	fr = calloc(nf ? nf : 1, sizeof *fr);
+	ferr = calloc(nf ? nf : 1, sizeof *ferr);
+	frc = calloc(nf ? nf : 1, sizeof *frc);
+	if (!fo || !fr || !ferr || !frc) {
+		rc = core_err_set(err, CORE_ENOMEM, "collecting: out of memory");
+		goto out;
+	}
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (jobs[i].fetchable)
+			fo[k++] = jobs[i].fo;
+	if (nf && (rc = col_fetch_many(fo, nf, fr, frc, ferr, NULL)) < 0) {
+		rc = core_err_set(err, rc, "collecting: out of memory");
+		goto out;
+	}
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (!jobs[i].fetchable)
+			continue;
+		jobs[i].fr = fr[k];
+		memset(&fr[k], 0, sizeof fr[k]); /* the job owns it now */
+		jobs[i].fetch_rc = frc[k];
+		jobs[i].ferr = ferr[k];
+		k++;
+	}
+
+	/* 3: parse and store each, in configuration order */
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = job_finish(db, &jobs[i], now, err)) < 0)
+			goto out;
+		if (!jobs[i].r->ok)
 			rep->failed++;
 	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		col_fetch_result_release(&jobs[i].fr);
+		core_source_state_release(&jobs[i].st);
+	}
+	for (size_t k = 0; fr && k < nf; k++)
+		col_fetch_result_release(&fr[k]);
+	free(jobs);
+	free(fo);
+	free(fr);
+	free(ferr);
+	free(frc);
 	return rc;
 }

@@ -135,12 +135,20 @@ int col_addr_blocked(const struct sockaddr *sa, char *why, size_t why_len)
 
 /* ---------------------------------------------------------------- transfer */
 
+/* One transfer from setup to finish: the easy handle and everything it points at. */
 struct xfer {
 	const struct col_fetch_opts *o;
 	struct col_fetch_result *res;
 	int over_cap;
 	int blocked;
 	char blocked_why[256];
+	CURL *h;
+	struct curl_slist *hdrs;
+	char *ua;
+	char errbuf[CURL_ERROR_SIZE];
+	size_t max;
+	struct timespec t0;
+	int done; /* col_fetch_many: finished, outcome in rcs/errs */
 };
 
 static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
@@ -255,96 +263,84 @@ static long elapsed_ms(const struct timespec *t0)
 	return (long)(t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-int col_fetch(const struct col_fetch_opts *o, struct col_fetch_result *res,
-	      struct core_err *err)
+/* Prepares x->h for o; on failure err is set and x can still be released. */
+static int xfer_setup(struct xfer *x, const struct col_fetch_opts *o,
+		      struct col_fetch_result *res, struct core_err *err)
 {
-	CURL *h = NULL;
-	struct curl_slist *hdrs = NULL, *tmp;
-	struct xfer x;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	char *line = NULL, *ua = NULL;
-	struct timespec t0;
-	CURLcode cc;
-	long status = 0;
-	size_t max = o->max_bytes ? o->max_bytes : DEFAULT_MAX_BYTES;
+	struct curl_slist *tmp;
+	char *line = NULL;
 	const char *url = o->url ? o->url : "";
 	int rc = 0;
 
+	memset(x, 0, sizeof *x);
 	memset(res, 0, sizeof *res);
-	core_buf_init(&res->body, max);
-	memset(&x, 0, sizeof x);
-	x.o = o;
-	x.res = res;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	x->max = o->max_bytes ? o->max_bytes : DEFAULT_MAX_BYTES;
+	core_buf_init(&res->body, x->max);
+	x->o = o;
+	x->res = res;
+	clock_gettime(CLOCK_MONOTONIC, &x->t0);
 
 	pthread_once(&curl_once, curl_setup);
-	if (curl_init_rc != CURLE_OK) {
-		rc = core_err_set(err, CORE_ERUNTIME, "cannot fetch '%s': curl_global_init: %s", url,
-				  curl_easy_strerror(curl_init_rc));
-		goto out;
-	}
-	h = curl_easy_init();
-	if (!h) {
-		rc = core_err_set(err, CORE_ENOMEM, "cannot fetch '%s': curl_easy_init failed", url);
-		goto out;
-	}
+	if (curl_init_rc != CURLE_OK)
+		return core_err_set(err, CORE_ERUNTIME, "cannot fetch '%s': curl_global_init: %s",
+				    url, curl_easy_strerror(curl_init_rc));
+	if (!(x->h = curl_easy_init()))
+		return core_err_set(err, CORE_ENOMEM, "cannot fetch '%s': curl_easy_init failed",
+				    url);
 
 	/* Request headers: what we accept, validators for a conditional GET, then the
 	 * source's own (which may override Accept). */
-	ua = o->contact && *o->contact
-		     ? core_asprintf("inspraak/%s (+%s)", INSPRAAK_VERSION, o->contact)
-		     : core_asprintf("inspraak/%s", INSPRAAK_VERSION);
-	if (!ua)
-		goto nomem_or_bad;
-	if (!header_ok(ua)) {
-		rc = core_err_set(err, CORE_ERUNTIME,
-				  "cannot fetch '%s': the contact contains a line break", url);
-		goto out;
-	}
+	x->ua = o->contact && *o->contact
+			? core_asprintf("inspraak/%s (+%s)", INSPRAAK_VERSION, o->contact)
+			: core_asprintf("inspraak/%s", INSPRAAK_VERSION);
+	if (!x->ua)
+		goto nomem;
+	if (!header_ok(x->ua))
+		return core_err_set(err, CORE_ERUNTIME,
+				    "cannot fetch '%s': the contact contains a line break", url);
 	if (!has_header(o, "Accept")) {
-		tmp = curl_slist_append(hdrs, "Accept: application/rss+xml, application/atom+xml, "
-					      "application/feed+json, application/xml;q=0.9, "
-					      "*/*;q=0.8");
+		tmp = curl_slist_append(x->hdrs, "Accept: application/rss+xml, application/atom+xml, "
+						 "application/feed+json, application/xml;q=0.9, "
+						 "*/*;q=0.8");
 		if (!tmp)
-			goto nomem_or_bad;
-		hdrs = tmp;
+			goto nomem;
+		x->hdrs = tmp;
 	}
 	if (o->etag && header_ok(o->etag)) {
 		line = core_asprintf("If-None-Match: %s", o->etag);
-		if (!line || !(tmp = curl_slist_append(hdrs, line)))
-			goto nomem_or_bad;
-		hdrs = tmp;
+		if (!line || !(tmp = curl_slist_append(x->hdrs, line)))
+			goto nomem;
+		x->hdrs = tmp;
 		free(line);
 		line = NULL;
 	}
 	if (o->last_modified && header_ok(o->last_modified)) {
 		line = core_asprintf("If-Modified-Since: %s", o->last_modified);
-		if (!line || !(tmp = curl_slist_append(hdrs, line)))
-			goto nomem_or_bad;
-		hdrs = tmp;
+		if (!line || !(tmp = curl_slist_append(x->hdrs, line)))
+			goto nomem;
+		x->hdrs = tmp;
 		free(line);
 		line = NULL;
 	}
 	for (size_t i = 0; i < o->n_headers; i++) {
 		const struct core_header *hd = &o->headers[i];
 		if (!header_ok(hd->name) || !*hd->name || !header_ok(hd->value) ||
-		    strpbrk(hd->name, ": \t")) {
-			rc = core_err_set(err, CORE_ERUNTIME,
-					  "cannot fetch '%s': header %zu has a bad name or value", url,
-					  i + 1);
-			goto out;
-		}
+		    strpbrk(hd->name, ": \t"))
+			return core_err_set(err, CORE_ERUNTIME,
+					    "cannot fetch '%s': header %zu has a bad name or value",
+					    url, i + 1);
 		line = core_asprintf("%s: %s", hd->name, hd->value);
-		if (!line || !(tmp = curl_slist_append(hdrs, line)))
-			goto nomem_or_bad;
-		hdrs = tmp;
+		if (!line || !(tmp = curl_slist_append(x->hdrs, line)))
+			goto nomem;
+		x->hdrs = tmp;
 		free(line);
 		line = NULL;
 	}
 
+	CURL *h = x->h;
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, ua);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, x->ua);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdrs);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
@@ -354,49 +350,157 @@ int col_fetch(const struct col_fetch_opts *o, struct col_fetch_result *res,
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, o->low_speed_time_s);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	/* An environment proxy would make the address check apply to the proxy, not the
 	 * feed; feeds are fetched directly. */
 	curl_easy_setopt(h, CURLOPT_PROXY, "");
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
-	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &x);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, x);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, x);
+	return rc;
+nomem:
+	free(line);
+	return core_err_set(err, CORE_ENOMEM, "cannot fetch '%s': out of memory", url);
+}
 
-	cc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	res->http_status = (int)status;
+/* Turns the transfer's outcome into the result and err. */
+static int xfer_finish(struct xfer *x, CURLcode cc, struct core_err *err)
+{
+	const char *url = x->o->url ? x->o->url : "";
+	curl_off_t us = 0;
+	long status = 0;
+	int rc = 0;
 
-	if (x.over_cap || cc == CURLE_FILESIZE_EXCEEDED) {
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	x->res->http_status = (int)status;
+	/* curl's own clock: in a batch, time spent queued behind the limits is not ours */
+	if (curl_easy_getinfo(x->h, CURLINFO_TOTAL_TIME_T, &us) == CURLE_OK && us > 0)
+		x->res->ms = (long)(us / 1000);
+	else
+		x->res->ms = elapsed_ms(&x->t0);
+
+	if (x->over_cap || cc == CURLE_FILESIZE_EXCEEDED) {
 		rc = core_err_set(err, CORE_ELIMIT, "cannot fetch '%s': body exceeds %zu bytes", url,
-				  max);
-	} else if (x.blocked && cc != CURLE_OK) {
-		rc = core_err_set(err, CORE_ERUNTIME, "cannot fetch '%s': %s", url, x.blocked_why);
+				  x->max);
+	} else if (x->blocked && cc != CURLE_OK) {
+		rc = core_err_set(err, CORE_ERUNTIME, "cannot fetch '%s': %s", url, x->blocked_why);
 	} else if (cc != CURLE_OK) {
-		size_t n = strlen(errbuf);
-		while (n && strchr("\r\n", errbuf[n - 1]))
-			errbuf[--n] = '\0';
+		size_t n = strlen(x->errbuf);
+		while (n && strchr("\r\n", x->errbuf[n - 1]))
+			x->errbuf[--n] = '\0';
 		rc = core_err_set(err, CORE_ERUNTIME, "cannot fetch '%s': %s", url,
-				  n ? errbuf : curl_easy_strerror(cc));
+				  n ? x->errbuf : curl_easy_strerror(cc));
 	} else if (status == 304) {
-		res->not_modified = 1;
+		x->res->not_modified = 1;
 	} else if (status < 200 || status > 299) {
 		rc = core_err_set(err, CORE_ERUNTIME, "cannot fetch '%s': HTTP %ld", url, status);
 	}
-	goto out;
+	return rc;
+}
 
-nomem_or_bad:
-	rc = core_err_set(err, CORE_ENOMEM, "cannot fetch '%s': out of memory", url);
+static void xfer_release(struct xfer *x)
+{
+	if (x->h)
+		curl_easy_cleanup(x->h);
+	curl_slist_free_all(x->hdrs);
+	free(x->ua);
+	x->h = NULL;
+	x->hdrs = NULL;
+	x->ua = NULL;
+}
+
+int col_fetch(const struct col_fetch_opts *o, struct col_fetch_result *res,
+	      struct core_err *err)
+{
+	struct xfer x;
+	int rc = xfer_setup(&x, o, res, err);
+
+	if (rc == 0)
+		rc = xfer_finish(&x, curl_easy_perform(x.h), err);
+	else
+		res->ms = elapsed_ms(&x.t0);
+	xfer_release(&x);
+	return rc;
+}
+
+int col_fetch_many(const struct col_fetch_opts *o, size_t n, struct col_fetch_result *res,
+		   int *rcs, struct core_err *errs, const struct col_fetch_limits *lim)
+{
+	struct xfer *x = calloc(n ? n : 1, sizeof *x);
+	CURLM *m = NULL;
+	size_t added = 0;
+	int running = 0, rc = 0;
+
+	if (!x)
+		return CORE_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		core_err_clear(&errs[i]);
+		rcs[i] = xfer_setup(&x[i], &o[i], &res[i], &errs[i]);
+	}
+	if (!(m = curl_multi_init())) {
+		rc = CORE_ENOMEM;
+		goto out;
+	}
+	/* libcurl queues what exceeds the limits and starts it as connections free up */
+	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+			  (long)(lim && lim->total > 0 ? lim->total : 8));
+	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS,
+			  (long)(lim && lim->per_host > 0 ? lim->per_host : 2));
+	for (size_t i = 0; i < n; i++) {
+		if (rcs[i] != 0)
+			continue;
+		if (curl_multi_add_handle(m, x[i].h) != CURLM_OK) {
+			rcs[i] = core_err_set(&errs[i], CORE_ENOMEM, "cannot fetch '%s': out of memory",
+					      o[i].url ? o[i].url : "");
+			continue;
+		}
+		added++;
+	}
+	while (added) {
+		CURLMcode mc = curl_multi_perform(m, &running);
+		CURLMsg *msg;
+		int left;
+
+		while ((msg = curl_multi_info_read(m, &left))) {
+			struct xfer *t = NULL;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+			size_t i = (size_t)(t - x);
+			rcs[i] = xfer_finish(t, msg->data.result, &errs[i]);
+			t->done = 1;
+			curl_multi_remove_handle(m, t->h);
+			added--;
+		}
+		if (mc != CURLM_OK || !added)
+			break;
+		if (lim && lim->stop && *lim->stop) {
+			/* shutting down: whatever is still in flight is abandoned, not half-stored */
+			for (size_t i = 0; i < n; i++) {
+				if (rcs[i] == 0 && x[i].h && !x[i].done) {
+					curl_multi_remove_handle(m, x[i].h);
+					rcs[i] = core_err_set(&errs[i], CORE_ERUNTIME,
+							      "cannot fetch '%s': aborted at shutdown",
+							      o[i].url ? o[i].url : "");
+				}
+			}
+			break;
+		}
+		curl_multi_poll(m, NULL, 0, 200, NULL);
+	}
 out:
-	res->ms = elapsed_ms(&t0);
-	free(line);
-	free(ua);
-	curl_slist_free_all(hdrs);
-	if (h)
-		curl_easy_cleanup(h);
+	for (size_t i = 0; i < n; i++) {
+		if (m && x[i].h)
+			curl_multi_remove_handle(m, x[i].h);
+		xfer_release(&x[i]);
+	}
+	curl_multi_cleanup(m);
+	free(x);
 	return rc;
 }

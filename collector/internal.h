@@ -47,6 +47,18 @@ int col_fetch(const struct col_fetch_opts *o, struct col_fetch_result *res,
 	      struct core_err *err);
 void col_fetch_result_release(struct col_fetch_result *res);
 
+struct col_fetch_limits {
+	int total;                   /* transfers at once, default 8 */
+	int per_host;                /* connections per host at once, default 2 */
+	volatile const int *stop;    /* when it becomes non-zero, in-flight transfers are abandoned */
+};
+/* Fetches o[0..n) in parallel within the limits (libcurl's multi interface queues the
+ * rest). Each transfer's outcome is rcs[i] and errs[i], exactly as col_fetch would
+ * give it; res[i] must be released by the caller either way. Returns 0, or CORE_ENOMEM
+ * when the batch itself could not be set up. */
+int col_fetch_many(const struct col_fetch_opts *o, size_t n, struct col_fetch_result *res,
+		   int *rcs, struct core_err *errs, const struct col_fetch_limits *lim);
+
 /* The address policy: 1 when sa (AF_INET or AF_INET6) is loopback, private, carrier
  * grade NAT, link-local, unique-local, unspecified, multicast or broadcast (also
  * inside IPv4-mapped / NAT64 IPv6 addresses), with a short reason in why. */
