@@ -4,6 +4,7 @@
  * and recorded; it never stops the others. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "collector.h"
@@ -62,6 +63,8 @@ static int store_items(struct core_db *db, int64_t source_id, const struct core_
 	char when[21];
 	int rc;
 
+	size_t new0 = r->new_items, updated0 = r->updated;
+
 	core_time_format(now, when);
 	if ((rc = core_db_begin(db, err)) < 0)
 		return rc;
@@ -92,12 +95,15 @@ static int store_items(struct core_db *db, int64_t source_id, const struct core_
 	return 0;
 fail:
 	core_db_rollback(db);
-	r->new_items = r->updated = 0;
+	/* this batch was rolled back: only its own counts go */
+	r->new_items = new0;
+	r->updated = updated0;
 	return rc;
 }
 
 /* One source in a collection run: what it needs before the fetch and keeps after. */
 struct job {
+	const struct core_config *cfg;
 	const struct core_source *src;
 	struct col_source_result *r;
 	struct core_source_state st;
@@ -131,6 +137,8 @@ static int job_prepare(struct core_db *db, const struct core_config *cfg, struct
 	case CORE_SRC_RSS:
 	case CORE_SRC_ATOM:
 	case CORE_SRC_JSONFEED:
+	case CORE_SRC_MASTODON:
+	case CORE_SRC_JSON:
 		break;
 	default:
 		core_err_set(&j->ferr, CORE_ERUNTIME, "source '%s': type %s not supported yet",
@@ -150,6 +158,78 @@ static int job_prepare(struct core_db *db, const struct core_config *cfg, struct
 	return 0;
 }
 
+/* Pages followed per poll at most: a burst bigger than this waits for the next poll. */
+#define MAX_PAGES 20
+
+/* A body in the source's format; Mastodon timelines are recognised by their array. */
+static int parse_body(const struct core_source *src, const struct col_fetch_result *fr,
+		      struct core_item_list *items, struct col_feed_meta *meta,
+		      struct core_err *err)
+{
+	const char *body = fr->body.data ? fr->body.data : "";
+	size_t i = 0;
+
+	while (i < fr->body.len && strchr(" \t\r\n", body[i]) && body[i])
+		i++;
+	if (src->type == CORE_SRC_JSON)
+		return col_parse_json_mapped(body, fr->body.len, src->mapping, src->n_mapping, items,
+					     err);
+	if (src->type == CORE_SRC_MASTODON || (src->type == CORE_SRC_AUTO && i < fr->body.len &&
+					       body[i] == '['))
+		return col_parse_mastodon(body, fr->body.len, items, err);
+	return col_parse_feed_meta(body, fr->body.len, fr->content_type, items, meta, err);
+}
+
+/* "scheme://host:port" of a and b are the same (paging must not lead elsewhere). */
+static int same_origin(const char *a, const char *b)
+{
+	const char *ea = strstr(a, "://"), *eb = strstr(b, "://");
+	if (!ea || !eb)
+		return 0;
+	ea = strchr(ea + 3, '/');
+	eb = strchr(eb + 3, '/');
+	size_t na = ea ? (size_t)(ea - a) : strlen(a), nb = eb ? (size_t)(eb - b) : strlen(b);
+	return na == nb && strncasecmp(a, b, na) == 0;
+}
+
+/* Mastodon returns the newest statuses first: when every status of a page was new, the
+ * burst since the last poll may go on, so follow rel="next" (older) until a page holds
+ * one we already have. Failures here are reported but keep what was stored. */
+static int follow_pages(struct core_db *db, struct job *j, const char *link, time_t now,
+			struct core_err *ferr)
+{
+	char *next = col_link_next(link);
+	int rc = 0;
+
+	for (int page = 1; next && page < MAX_PAGES; page++) {
+		struct col_fetch_opts fo = j->fo;
+		struct col_fetch_result fr;
+		struct core_item_list items = {0};
+		size_t before = j->r->new_items;
+
+		if (!same_origin(next, j->src->url))
+			break;
+		fo.url = next;
+		fo.etag = fo.last_modified = NULL;
+		if ((rc = col_fetch(&fo, &fr, ferr)) == 0 &&
+		    (rc = parse_body(j->src, &fr, &items, NULL, ferr)) == 0) {
+			j->r->found += items.n;
+			j->r->bytes += fr.body.len;
+			rc = store_items(db, j->source_id, j->src, &items, now, j->r, ferr);
+		}
+		free(next);
+		next = NULL;
+		if (rc == 0 && items.n && j->r->new_items - before == items.n)
+			next = col_link_next(fr.link);
+		core_item_list_release(&items);
+		col_fetch_result_release(&fr);
+		if (rc < 0)
+			break;
+	}
+	free(next);
+	return rc;
+}
+
 /* After the fetch: parse, store, record the attempt and when to come back. Returns < 0
  * only when the store itself failed, which ends the run. */
 static int job_finish(struct core_db *db, struct job *j, time_t now, struct core_err *err)
@@ -166,17 +246,18 @@ static int job_finish(struct core_db *db, struct job *j, time_t now, struct core
 	memset(&items, 0, sizeof items);
 	if (!j->fetchable || j->fetch_rc < 0 || fr->not_modified)
 		goto record;
-	if (col_parse_feed_meta(fr->body.data ? fr->body.data : "", fr->body.len,
-				fr->content_type, &items, &meta, ferr) < 0) {
+	if (parse_body(src, fr, &items, &meta, ferr) < 0) {
 		core_err_prefix(ferr, "cannot read '%s'", src->url);
 		goto record;
 	}
 	r->found = items.n;
 	if (store_items(db, j->source_id, src, &items, now, r, ferr) < 0)
 		goto record;
+	if (fr->link && items.n && r->new_items == items.n)
+		follow_pages(db, j, fr->link, now, ferr);
 
 record:
-	r->bytes = fr->body.len;
+	r->bytes += fr->body.len;
 	r->http_status = fr->http_status;
 	r->not_modified = fr->not_modified;
 	r->ok = ferr->code == 0;
@@ -194,6 +275,8 @@ record:
 	poll.max_age_s = fresh || fr->not_modified ? col_max_age(fr->cache_control) : 0;
 	poll.ttl_s = fresh ? meta.ttl_s : 0;
 	poll.prev_errors = j->st.consecutive_errors;
+	poll.floor_s = j->cfg->collect.min_interval_s;
+	poll.cap_s = j->cfg->collect.max_backoff_s;
 	rc = core_db_source_record(db, src->name, r->ok, fr->http_status, r->error,
 				   fresh ? fr->etag : NULL, fresh ? fr->last_modified : NULL, now,
 				   col_schedule_next(now, src->interval_s, src->name, &poll), err);
@@ -242,6 +325,7 @@ int col_collect(struct core_db *db, const struct core_config *cfg, const char *c
 				continue;
 		}
 		struct job *j = &jobs[n];
+		j->cfg = cfg;
 		j->src = src;
 		j->r = &rep->v[rep->n++];
 		n++;
@@ -269,7 +353,8 @@ int col_collect(struct core_db *db, const struct core_config *cfg, const char *c
 	for (size_t i = 0, k = 0; i < n; i++)
 		if (jobs[i].fetchable)
 			fo[k++] = jobs[i].fo;
-	if (nf && (rc = col_fetch_many(fo, nf, fr, frc, ferr, NULL)) < 0) {
+	struct col_fetch_limits lim = {cfg->collect.parallel, cfg->collect.per_host, NULL};
+	if (nf && (rc = col_fetch_many(fo, nf, fr, frc, ferr, &lim)) < 0) {
 		rc = core_err_set(err, rc, "collecting: out of memory");
 		goto out;
 	}

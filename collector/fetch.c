@@ -47,6 +47,7 @@ void col_fetch_result_release(struct col_fetch_result *res)
 	free(res->content_type);
 	free(res->retry_after);
 	free(res->cache_control);
+	free(res->link);
 	memset(res, 0, sizeof *res);
 }
 
@@ -194,6 +195,7 @@ static size_t on_header(char *p, size_t size, size_t nitems, void *ud)
 		{"content-type", offsetof(struct col_fetch_result, content_type)},
 		{"retry-after", offsetof(struct col_fetch_result, retry_after)},
 		{"cache-control", offsetof(struct col_fetch_result, cache_control)},
+		{"link", offsetof(struct col_fetch_result, link)},
 	};
 
 	/* Each response of a redirect chain starts with a status line; keep only the
@@ -204,8 +206,9 @@ static size_t on_header(char *p, size_t size, size_t nitems, void *ud)
 		free(x->res->content_type);
 		free(x->res->retry_after);
 		free(x->res->cache_control);
+		free(x->res->link);
 		x->res->etag = x->res->last_modified = x->res->content_type = NULL;
-		x->res->retry_after = x->res->cache_control = NULL;
+		x->res->retry_after = x->res->cache_control = x->res->link = NULL;
 		return n;
 	}
 	const char *colon = memchr(p, ':', n);

@@ -35,7 +35,7 @@ struct col_fetch_result {
 	int not_modified;           /* 1 on 304 */
 	struct core_buf body;       /* decoded body; NUL-terminated */
 	char *etag, *last_modified, *content_type; /* of the final response, or NULL */
-	char *retry_after, *cache_control;         /* likewise */
+	char *retry_after, *cache_control, *link;  /* likewise */
 	long ms;
 };
 
@@ -74,6 +74,19 @@ int col_parse_feed_meta(const char *body, size_t len, const char *content_type,
 			struct core_item_list *out, struct col_feed_meta *meta,
 			struct core_err *err);
 
+/* ---- JSON sources (jsonsrc.c) */
+
+/* A JSON API response read with a source's mapping (role -> dotted path: items, id,
+ * text, html, time, author, url, title, lang). Items without text are skipped; an item
+ * without id takes its URL, else its content fingerprint. All or nothing on error. */
+int col_parse_json_mapped(const char *body, size_t len, const struct core_header *mapping,
+			  size_t n_mapping, struct core_item_list *out, struct core_err *err);
+/* A Mastodon timeline page (an array of statuses); boosts are skipped. */
+int col_parse_mastodon(const char *body, size_t len, struct core_item_list *out,
+		       struct core_err *err);
+/* The rel="next" URL of a Link header value (malloc'ed), or NULL. */
+char *col_link_next(const char *link);
+
 /* ---- scheduling */
 
 /* What one attempt tells about when to poll a source next. */
@@ -84,10 +97,12 @@ struct col_poll {
 	long max_age_s;        /* Cache-Control max-age of a success, 0 when none */
 	long ttl_s;            /* RSS ttl of a success, 0 when none */
 	int prev_errors;       /* consecutive failures before this attempt */
+	long floor_s;          /* collect.min_interval; 0 = COL_INTERVAL_FLOOR_S */
+	long cap_s;            /* collect.max_backoff; 0 = COL_BACKOFF_CAP_S */
 };
 
-#define COL_INTERVAL_FLOOR_S 300L       /* no source is polled more often than this */
-#define COL_BACKOFF_CAP_S (24L * 3600)  /* nor waited on longer than this after failures */
+#define COL_INTERVAL_FLOOR_S 300L       /* default: no source polled more often than this */
+#define COL_BACKOFF_CAP_S (24L * 3600)  /* default: nor waited on longer after failures */
 
 /* The next poll after an attempt at `now` for a source polled every interval_s: on
  * success the interval, raised to the floor and to max-age and ttl (lower bounds); on

@@ -58,8 +58,12 @@ long col_max_age(const char *value)
 
 time_t col_schedule_next(time_t now, long interval_s, const char *name, const struct col_poll *p)
 {
-	long wait = interval_s > COL_INTERVAL_FLOOR_S ? interval_s : COL_INTERVAL_FLOOR_S;
-	long cap = wait > COL_BACKOFF_CAP_S ? wait : COL_BACKOFF_CAP_S;
+	long floor = p->floor_s > 0 ? p->floor_s : COL_INTERVAL_FLOOR_S;
+	long cap = p->cap_s > 0 ? p->cap_s : COL_BACKOFF_CAP_S;
+	long wait = interval_s > floor ? interval_s : floor;
+
+	if (cap < wait)
+		cap = wait;
 
 	if (p->ok) {
 		/* the server's own freshness is a lower bound, within reason */

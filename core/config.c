@@ -415,11 +415,54 @@ static int parse_type(const char *s, enum core_source_type *t)
 	return -1;
 }
 
+/* A json source's mapping: which dotted path of the response holds what. */
+static int load_mapping(struct ctx *c, json_t *o, const char *path, struct core_source *s)
+{
+	static const char *const roles[] = {"items", "id", "text", "html", "time", "author",
+					    "url", "title", "lang", NULL};
+	char p[CFG_PATH_MAX];
+	const char *key;
+	json_t *m, *v;
+	int rc;
+
+	member_path(p, path, "mapping");
+	if (!(m = get_obj(c, o, path, "mapping", &rc))) {
+		if (rc)
+			return rc;
+		if (s->type == CORE_SRC_JSON)
+			return fail_at(c, path, 1, "a source of type json needs a 'mapping' (which "
+				       "fields hold the items, id, text, time, ...)");
+		return 0;
+	}
+	if (s->type != CORE_SRC_JSON)
+		return fail_at(c, p, 1, "'mapping' is only for sources of type json");
+	if ((rc = check_keys(c, m, p, roles)))
+		return rc;
+	if (!json_object_get(m, "text") && !json_object_get(m, "html"))
+		return fail_at(c, p, 0, "the mapping needs 'text' or 'html' (the field with the "
+			       "reaction)");
+	if (!(s->mapping = calloc(json_object_size(m), sizeof(*s->mapping))))
+		return core_err_set(c->err, CORE_ENOMEM, "out of memory");
+	json_object_foreach(m, key, v) {
+		char mp[CFG_PATH_MAX];
+		if (!strncmp(key, "_comment", 8))
+			continue;
+		snprintf(mp, sizeof(mp), "%s.%s", p, key);
+		if (!json_is_string(v) || !json_string_length(v))
+			return fail_at(c, mp, 0, "must be a dotted path such as \"data.items\"");
+		if (!(s->mapping[s->n_mapping].name = strdup(key)) ||
+		    !(s->mapping[s->n_mapping].value = strdup(json_string_value(v))))
+			return core_err_set(c->err, CORE_ENOMEM, "out of memory");
+		s->n_mapping++;
+	}
+	return 0;
+}
+
 static int load_source(struct ctx *c, json_t *o, const char *path, struct core_source *s)
 {
 	static const char *const keys[] = {"name", "type", "url", "interval", "enabled",
 					   "headers", "max_bytes", "allow_private", "lang",
-					   "group", NULL};
+					   "group", "mapping", NULL};
 	char p[CFG_PATH_MAX], *type = NULL;
 	json_t *h;
 	int rc;
@@ -461,6 +504,8 @@ static int load_source(struct ctx *c, json_t *o, const char *path, struct core_s
 		rc = fail_at(c, p, 0, "'%s' is not a language code such as \"nl\"", s->lang);
 		goto out;
 	}
+	if ((rc = load_mapping(c, o, path, s)))
+		goto out;
 	if (!(h = get_obj(c, o, path, "headers", &rc)))
 		goto out;
 	{
@@ -594,6 +639,30 @@ static int load_analysis(struct ctx *c, json_t *root, struct core_analysis *a)
 	return 0;
 }
 
+static int load_collect(struct ctx *c, json_t *root, struct core_collect *k)
+{
+	static const char *const keys[] = {"min_interval", "max_backoff", "parallel",
+					   "per_host", NULL};
+	long parallel = k->parallel, per_host = k->per_host;
+	json_t *o;
+	int rc;
+
+	if (!(o = get_obj(c, root, "$", "collect", &rc)))
+		return rc;
+	if ((rc = check_keys(c, o, "$.collect", keys)) ||
+	    (rc = get_duration(c, o, "$.collect", "min_interval", &k->min_interval_s)) ||
+	    (rc = get_duration(c, o, "$.collect", "max_backoff", &k->max_backoff_s)) ||
+	    (rc = get_int(c, o, "$.collect", "parallel", 1, 256, &parallel)) ||
+	    (rc = get_int(c, o, "$.collect", "per_host", 1, 64, &per_host)))
+		return rc;
+	if (k->max_backoff_s < k->min_interval_s)
+		return fail_at(c, "$.collect.max_backoff", 0,
+			       "must not be shorter than min_interval");
+	k->parallel = (int)parallel;
+	k->per_host = (int)per_host;
+	return 0;
+}
+
 static int load_exports(struct ctx *c, json_t *root, struct core_exports *e)
 {
 	static const char *const keys[] = {"dir", "include_authors", "lang", NULL};
@@ -621,6 +690,10 @@ static int set_defaults(struct core_config *cfg)
 	cfg->analysis.max_themes = 12;
 	cfg->analysis.ambition_threshold = 0.15;
 	cfg->analysis.campaign_min = 5;
+	cfg->collect.min_interval_s = 300;
+	cfg->collect.max_backoff_s = 86400;
+	cfg->collect.parallel = 8;
+	cfg->collect.per_host = 2;
 	if (!(cfg->database = strdup("inspraak.db")) ||
 	    !(cfg->server.listen = strdup("127.0.0.1:8080")) ||
 	    !(cfg->analysis.default_lang = strdup("nl")) || !(cfg->exports.dir = strdup("export")) ||
@@ -649,7 +722,7 @@ int core_config_parse(const char *text, size_t len, const char *name, struct cor
 		      struct core_err *err)
 {
 	static const char *const keys[] = {"database", "contact", "vision", "sources", "forms",
-					   "server", "analysis", "exports", NULL};
+					   "server", "analysis", "exports", "collect", NULL};
 	struct ctx c = {name, {0}, err};
 	json_error_t jerr;
 	json_t *root = NULL, *arr, *e;
@@ -682,7 +755,8 @@ int core_config_parse(const char *text, size_t len, const char *name, struct cor
 	    (rc = get_str(&c, root, "$", "contact", 0, &cfg->contact)) ||
 	    (rc = load_vision(&c, root, cfg)) || (rc = load_server(&c, root, &cfg->server)) ||
 	    (rc = load_analysis(&c, root, &cfg->analysis)) ||
-	    (rc = load_exports(&c, root, &cfg->exports)))
+	    (rc = load_exports(&c, root, &cfg->exports)) ||
+	    (rc = load_collect(&c, root, &cfg->collect)))
 		goto out;
 
 	if (!(arr = get_arr(&c, root, "$", "sources", &rc)) && rc)
@@ -815,6 +889,11 @@ void core_config_release(struct core_config *cfg)
 			free(s->headers[j].value);
 		}
 		free(s->headers);
+		for (size_t j = 0; j < s->n_mapping; j++) {
+			free(s->mapping[j].name);
+			free(s->mapping[j].value);
+		}
+		free(s->mapping);
 	}
 	free(cfg->sources);
 	for (size_t i = 0; i < cfg->n_forms; i++) {

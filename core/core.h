@@ -160,6 +160,10 @@ struct core_source {
 	int allow_private;   /* allow loopback/private addresses (tests, intranet feeds) */
 	char *lang;          /* fallback language for short texts, optional */
 	char *group;         /* respondent group for its items, optional */
+	/* type json: role -> dotted path in the response, e.g. items -> data.results,
+	 * text -> body; roles: items, id, text, html, time, author, url, title, lang */
+	struct core_header *mapping;
+	size_t n_mapping;
 };
 
 struct core_form {
@@ -210,6 +214,12 @@ struct core_config {
 	struct core_server server;
 	struct core_analysis analysis;
 	struct core_exports exports;
+	struct core_collect {
+		long min_interval_s; /* floor for every source's interval, default 300 */
+		long max_backoff_s;  /* longest wait after failures, default 86400 */
+		int parallel;        /* transfers at once, default 8 */
+		int per_host;        /* connections per host at once, default 2 */
+	} collect;
 };
 
 /* Loads and validates path. On failure returns CORE_ECONFIG with a message such as

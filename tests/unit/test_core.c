@@ -222,6 +222,43 @@ static void config_semantic_errors(void **state)
 	assert_non_null(strstr(config_error("[1, 2]"), "must be a JSON object"));
 }
 
+static void config_collect_and_json_mapping(void **state)
+{
+	static const char text[] =
+		"{\"vision\": {\"title\": \"V\", \"ambitions\": [{\"code\": \"A1\", \"title\": \"T\"}]},\n"
+		" \"collect\": {\"min_interval\": \"1m\", \"max_backoff\": \"2h\", \"per_host\": 4},\n"
+		" \"sources\": [{\"name\": \"api\", \"type\": \"json\", \"url\": \"http://h/x\",\n"
+		"   \"mapping\": {\"items\": \"data.results\", \"text\": \"body\", \"id\": \"uuid\"}}]}";
+	const char *head = "{\"vision\": {\"title\": \"V\", \"ambitions\": [{\"code\": \"A1\", "
+			   "\"title\": \"T\"}]}";
+	struct core_config cfg;
+	struct core_err err = {0};
+	char bad[1024];
+
+	assert_int_equal(core_config_parse(text, strlen(text), "c.json", &cfg, &err), 0);
+	assert_int_equal(cfg.collect.min_interval_s, 60);
+	assert_int_equal(cfg.collect.max_backoff_s, 7200);
+	assert_int_equal(cfg.collect.per_host, 4);
+	assert_int_equal(cfg.collect.parallel, 8);
+	assert_int_equal(cfg.sources[0].n_mapping, 3);
+	assert_string_equal(cfg.sources[0].mapping[0].name, "items");
+	assert_string_equal(cfg.sources[0].mapping[0].value, "data.results");
+	core_config_release(&cfg);
+
+	snprintf(bad, sizeof(bad), "%s, \"sources\": [{\"name\": \"s\", \"type\": \"json\", "
+		 "\"url\": \"http://h/\"}]}", head);
+	assert_non_null(strstr(config_error(bad), "needs a 'mapping'"));
+	snprintf(bad, sizeof(bad), "%s, \"sources\": [{\"name\": \"s\", \"type\": \"rss\", "
+		 "\"url\": \"http://h/\", \"mapping\": {\"text\": \"t\"}}]}", head);
+	assert_non_null(strstr(config_error(bad), "only for sources of type json"));
+	snprintf(bad, sizeof(bad), "%s, \"sources\": [{\"name\": \"s\", \"type\": \"json\", "
+		 "\"url\": \"http://h/\", \"mapping\": {\"txt\": \"t\"}}]}", head);
+	assert_non_null(strstr(config_error(bad), "unknown key 'txt' (did you mean 'text'?)"));
+	snprintf(bad, sizeof(bad), "%s, \"collect\": {\"min_interval\": \"1h\", "
+		 "\"max_backoff\": \"10m\"}}", head);
+	assert_non_null(strstr(config_error(bad), "$.collect.max_backoff"));
+}
+
 static void config_missing_file(void **state)
 {
 	struct core_config cfg;
@@ -553,6 +590,7 @@ int test_core(void)
 		cmocka_unit_test(config_wrong_type_names_value_position),
 		cmocka_unit_test(config_invalid_json_has_line_and_column),
 		cmocka_unit_test(config_semantic_errors),
+		cmocka_unit_test(config_collect_and_json_mapping),
 		cmocka_unit_test(config_missing_file),
 		cmocka_unit_test(config_starter_is_valid),
 		cmocka_unit_test(time_formats),

@@ -67,6 +67,15 @@ static void retry_after_on_429_and_503_only(void **state)
 	       COL_BACKOFF_CAP_S);
 }
 
+static void floor_and_cap_are_configurable(void **state)
+{
+	within(after(30, "a", (struct col_poll){.ok = 1, .floor_s = 10}), 30);
+	within(after(30, "a", (struct col_poll){.ok = 1, .floor_s = 60}), 60);
+	within(after(60, "a", (struct col_poll){.ok = 0, .http_status = 500, .prev_errors = 9,
+						.cap_s = 3600}),
+	       3600);
+}
+
 static void jitter_is_reproducible_and_spreads(void **state)
 {
 	struct col_poll p = {.ok = 1};
@@ -127,6 +136,7 @@ int test_schedule(void)
 		cmocka_unit_test(freshness_is_a_lower_bound),
 		cmocka_unit_test(failures_back_off_but_never_park),
 		cmocka_unit_test(retry_after_on_429_and_503_only),
+		cmocka_unit_test(floor_and_cap_are_configurable),
 		cmocka_unit_test(jitter_is_reproducible_and_spreads),
 		cmocka_unit_test(header_values),
 		cmocka_unit_test(rss_ttl_reaches_the_scheduler),
