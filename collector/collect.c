@@ -285,9 +285,48 @@ out:
 	return rc;
 }
 
+static int collect(struct core_db *db, const struct core_config *cfg, const char *const *only,
+		   size_t n_only, int all, time_t now, volatile const int *stop,
+		   struct col_collect_report *rep, struct core_err *err);
+
 int col_collect(struct core_db *db, const struct core_config *cfg, const char *const *only,
 		size_t n_only, int all, time_t now, struct col_collect_report *rep,
 		struct core_err *err)
+{
+	return collect(db, cfg, only, n_only, all, now, NULL, rep, err);
+}
+
+int col_collect_until(struct core_db *db, const struct core_config *cfg, time_t now,
+		      volatile const int *stop, struct col_collect_report *rep,
+		      struct core_err *err)
+{
+	return collect(db, cfg, NULL, 0, 0, now, stop, rep, err);
+}
+
+time_t col_next_due(struct core_db *db, const struct core_config *cfg, time_t now)
+{
+	time_t best = now + 3600;
+
+	for (size_t i = 0; i < cfg->n_sources; i++) {
+		struct core_source_state st;
+		struct core_err ignored;
+		time_t due;
+		if (!cfg->sources[i].enabled)
+			continue;
+		if (core_db_source_state(db, cfg->sources[i].name, &st, &ignored) != 0)
+			return now; /* never fetched */
+		if (!st.next_due || core_time_parse(st.next_due, &due) != 0)
+			due = now;
+		core_source_state_release(&st);
+		if (due < best)
+			best = due;
+	}
+	return best < now ? now : best;
+}
+
+static int collect(struct core_db *db, const struct core_config *cfg, const char *const *only,
+		   size_t n_only, int all, time_t now, volatile const int *stop,
+		   struct col_collect_report *rep, struct core_err *err)
 {
 	struct job *jobs = NULL;
 	struct col_fetch_opts *fo = NULL;
@@ -353,7 +392,7 @@ int col_collect(struct core_db *db, const struct core_config *cfg, const char *c
 	for (size_t i = 0, k = 0; i < n; i++)
 		if (jobs[i].fetchable)
 			fo[k++] = jobs[i].fo;
-	struct col_fetch_limits lim = {cfg->collect.parallel, cfg->collect.per_host, NULL};
+	struct col_fetch_limits lim = {cfg->collect.parallel, cfg->collect.per_host, stop};
 	if (nf && (rc = col_fetch_many(fo, nf, fr, frc, ferr, &lim)) < 0) {
 		rc = core_err_set(err, rc, "collecting: out of memory");
 		goto out;
@@ -365,11 +404,16 @@ int col_collect(struct core_db *db, const struct core_config *cfg, const char *c
 		memset(&fr[k], 0, sizeof fr[k]); /* the job owns it now */
 		jobs[i].fetch_rc = frc[k];
 		jobs[i].ferr = ferr[k];
+		jobs[i].r->aborted = jobs[i].fr.aborted;
 		k++;
 	}
 
 	/* 3: parse and store each, in configuration order */
 	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].r->aborted) {
+			jobs[i].r->error = core_strdup(jobs[i].ferr.msg);
+			continue;
+		}
 		if ((rc = job_finish(db, &jobs[i], now, err)) < 0)
 			goto out;
 		if (!jobs[i].r->ok)

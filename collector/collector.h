@@ -31,6 +31,7 @@ struct col_source_result {
 	long ms;
 	size_t found, new_items, updated;
 	char *error;        /* NULL on success */
+	int aborted;        /* col_collect_until: abandoned at shutdown, nothing recorded */
 };
 
 struct col_collect_report {
@@ -48,6 +49,15 @@ void col_collect_report_release(struct col_collect_report *r);
 int col_collect(struct core_db *db, const struct core_config *cfg, const char *const *only,
 		size_t n_only, int all, time_t now, struct col_collect_report *rep,
 		struct core_err *err);
+/* col_collect for the due sources that abandons in-flight fetches within a fraction of
+ * a second once *stop becomes non-zero (shutdown). An abandoned source is reported with
+ * aborted = 1 and its attempt is not recorded: shutting down is not the feed's fault. */
+int col_collect_until(struct core_db *db, const struct core_config *cfg, time_t now,
+		      volatile const int *stop, struct col_collect_report *rep,
+		      struct core_err *err);
+/* The earliest time an enabled source of cfg is due (now when one was never fetched);
+ * now + 3600 when there are none. */
+time_t col_next_due(struct core_db *db, const struct core_config *cfg, time_t now);
 
 /* ---- import of form-tool exports */
 

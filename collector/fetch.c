@@ -491,6 +491,7 @@ int col_fetch_many(const struct col_fetch_opts *o, size_t n, struct col_fetch_re
 					rcs[i] = core_err_set(&errs[i], CORE_ERUNTIME,
 							      "cannot fetch '%s': aborted at shutdown",
 							      o[i].url ? o[i].url : "");
+					res[i].aborted = 1;
 				}
 			}
 			break;

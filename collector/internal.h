@@ -36,6 +36,7 @@ struct col_fetch_result {
 	struct core_buf body;       /* decoded body; NUL-terminated */
 	char *etag, *last_modified, *content_type; /* of the final response, or NULL */
 	char *retry_after, *cache_control, *link;  /* likewise */
+	int aborted;                /* col_fetch_many: abandoned because of the stop flag */
 	long ms;
 };
 

@@ -302,6 +302,7 @@ static void test_fetch_many_stop(void **state)
 	srv_stop(&s);
 	assert_int_equal(rc, CORE_ERUNTIME);
 	assert_non_null(strstr(err.msg, "aborted at shutdown"));
+	assert_int_equal(r.aborted, 1);
 	col_fetch_result_release(&r);
 }
 
