@@ -134,6 +134,21 @@ int col_addr_blocked(const struct sockaddr *sa, char *why, size_t why_len)
 	return 0;
 }
 
+int col_addr_loopback(const struct sockaddr *sa)
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const unsigned char one[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
+	if (sa->sa_family == AF_INET)
+		return ((const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)
+				->sin_addr.s_addr)[0] == 127;
+	if (sa->sa_family == AF_INET6) {
+		const unsigned char *b = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
+		return !memcmp(b, one, 16) || (!memcmp(b, mapped, 12) && b[12] == 127);
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- transfer */
 
 /* One transfer from setup to finish: the easy handle and everything it points at. */
@@ -229,7 +244,9 @@ static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_
 	char why[128];
 
 	(void)purpose;
-	if (!x->o->allow_private && col_addr_blocked(&a->addr, why, sizeof why)) {
+	int allowed = x->o->allow_private == CORE_ALLOW_ALL ||
+		      (x->o->allow_private == CORE_ALLOW_LOOPBACK && col_addr_loopback(&a->addr));
+	if (!allowed && col_addr_blocked(&a->addr, why, sizeof why)) {
 		char host[INET6_ADDRSTRLEN] = "?";
 		if (a->family == AF_INET)
 			inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)&a->addr)->sin_addr, host,
@@ -238,7 +255,8 @@ static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_
 			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)&a->addr)->sin6_addr,
 				  host, sizeof host);
 		snprintf(x->blocked_why, sizeof x->blocked_why,
-			 "address %s is %s and the source does not set allow_private", host, why);
+			 "address %s is %s and the source's allow_private does not permit it", host,
+			 why);
 		x->blocked = 1;
 		return CURL_SOCKET_BAD;
 	}

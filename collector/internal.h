@@ -19,7 +19,7 @@ struct col_fetch_opts {
 	const struct core_header *headers; /* extra request headers from the source config */
 	size_t n_headers;
 	size_t max_bytes;           /* cap on the decoded body; 0 = 10 MiB */
-	int allow_private;          /* permit loopback/private/link-local addresses */
+	int allow_private;          /* CORE_ALLOW_*: loopback only, or also private networks */
 	long connect_timeout_ms;    /* col_fetch_opts_init: 10 s */
 	long timeout_ms;            /* whole transfer: 60 s */
 	long low_speed_limit;       /* bytes/s ... */
@@ -64,6 +64,8 @@ int col_fetch_many(const struct col_fetch_opts *o, size_t n, struct col_fetch_re
  * grade NAT, link-local, unique-local, unspecified, multicast or broadcast (also
  * inside IPv4-mapped / NAT64 IPv6 addresses), with a short reason in why. */
 int col_addr_blocked(const struct sockaddr *sa, char *why, size_t why_len);
+/* 1 when sa is a loopback address (127.0.0.0/8, ::1, or 127/8 inside ::ffff:0:0/96). */
+int col_addr_loopback(const struct sockaddr *sa);
 
 /* ---- feeds: what a feed says about itself, besides its items */
 

@@ -415,6 +415,24 @@ static int parse_type(const char *s, enum core_source_type *t)
 	return -1;
 }
 
+/* allow_private: true, false or "loopback". */
+static int get_allow(struct ctx *c, json_t *o, const char *path, int *out)
+{
+	char p[CFG_PATH_MAX];
+	json_t *v = json_object_get(o, "allow_private");
+
+	member_path(p, path, "allow_private");
+	if (!v)
+		return 0;
+	if (json_is_boolean(v))
+		*out = json_is_true(v) ? CORE_ALLOW_ALL : CORE_ALLOW_PUBLIC;
+	else if (json_is_string(v) && !strcmp(json_string_value(v), "loopback"))
+		*out = CORE_ALLOW_LOOPBACK;
+	else
+		return fail_at(c, p, 0, "must be true, false or \"loopback\"");
+	return 0;
+}
+
 /* A json source's mapping: which dotted path of the response holds what. */
 static int load_mapping(struct ctx *c, json_t *o, const char *path, struct core_source *s)
 {
@@ -478,7 +496,7 @@ static int load_source(struct ctx *c, json_t *o, const char *path, struct core_s
 	    (rc = get_duration(c, o, path, "interval", &s->interval_s)) ||
 	    (rc = get_bool(c, o, path, "enabled", &s->enabled)) ||
 	    (rc = get_size(c, o, path, "max_bytes", 1024, (size_t)1 << 30, &s->max_bytes)) ||
-	    (rc = get_bool(c, o, path, "allow_private", &s->allow_private)) ||
+	    (rc = get_allow(c, o, path, &s->allow_private)) ||
 	    (rc = get_str(c, o, path, "lang", 0, &s->lang)) ||
 	    (rc = get_str(c, o, path, "group", 0, &s->group)))
 		goto out;

@@ -148,6 +148,10 @@ struct core_header {
 	char *name, *value;
 };
 
+/* sources[].allow_private: false, "loopback" (this machine only: tests, a local proxy)
+ * or true (also private networks: intranet feeds). */
+enum { CORE_ALLOW_PUBLIC = 0, CORE_ALLOW_ALL = 1, CORE_ALLOW_LOOPBACK = 2 };
+
 struct core_source {
 	char *name;
 	enum core_source_type type;
@@ -157,7 +161,7 @@ struct core_source {
 	struct core_header *headers;
 	size_t n_headers;
 	size_t max_bytes;    /* default 10 MiB */
-	int allow_private;   /* allow loopback/private addresses (tests, intranet feeds) */
+	int allow_private;   /* CORE_ALLOW_*: which non-public addresses may be fetched */
 	char *lang;          /* fallback language for short texts, optional */
 	char *group;         /* respondent group for its items, optional */
 	/* type json: role -> dotted path in the response, e.g. items -> data.results,

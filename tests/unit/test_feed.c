@@ -435,6 +435,36 @@ static void *parse_bad_encoding(void *arg)
 	return NULL;
 }
 
+/* A wrong charset declaration: the stored text is valid UTF-8 either way (mojibake at
+ * worst), and bytes invalid for the declared encoding reject the feed. */
+static void test_wrong_charset(void **state)
+{
+	struct core_item_list l;
+	struct core_err err;
+	(void)state;
+
+	/* says Latin-1, is UTF-8: each byte becomes a character, still valid UTF-8 */
+	assert_int_equal(parse("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\">"
+			       "<channel><item><guid>1</guid><description>caf\xc3\xa9</description>"
+			       "</item></channel></rss>", &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_true(core_utf8_valid(l.v[0].text, strlen(l.v[0].text)));
+	assert_string_equal(l.v[0].text, "caf\xc3\x83\xc2\xa9");
+	core_item_list_release(&l);
+	/* says windows-1252, is windows-1252: converted */
+	assert_int_equal(parse("<?xml version=\"1.0\" encoding=\"windows-1252\"?><rss version=\"2.0\">"
+			       "<channel><item><guid>1</guid><description>caf\xe9 \x80 5</description>"
+			       "</item></channel></rss>", &l, &err), 0);
+	assert_string_equal(l.v[0].text, "caf\xc3\xa9 \xe2\x82\xac 5");
+	core_item_list_release(&l);
+	/* says UTF-8, holds a Latin-1 byte: rejected, nothing appended */
+	assert_int_equal(parse("<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\">"
+			       "<channel><item><guid>1</guid><description>caf\xe9</description>"
+			       "</item></channel></rss>", &l, &err), CORE_ERUNTIME);
+	assert_int_equal(l.n, 0);
+	assert_non_null(strstr(err.msg, "not a valid feed"));
+}
+
 /* libxml2 must not write to stderr: the CLI owns the terminal. */
 static void test_silent(void **state)
 {
@@ -614,6 +644,7 @@ int test_feed(void)
 		cmocka_unit_test(test_appends_nothing_on_error),
 		cmocka_unit_test(test_billion_laughs),
 		cmocka_unit_test(test_external_entity),
+		cmocka_unit_test(test_wrong_charset),
 		cmocka_unit_test(test_silent),
 		cmocka_unit_test(test_html_basic),
 		cmocka_unit_test(test_html_dutch_and_utf8),
