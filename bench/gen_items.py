@@ -43,4 +43,5 @@ def main():
             w.writerow([f"B-{i:07d}", f"2024-03-{day:02d} {i % 24:02d}:{i % 60:02d}",
                         groups[i % 4], text])
 
-main()
+if __name__ == "__main__":
+    main()

@@ -14,7 +14,14 @@ int core_utf8_valid(const char *s, size_t n)
 
 	while (p < end) {
 		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate(p, end - p, &cp);
+		utf8proc_ssize_t k;
+		if (*p < 0x80) { /* most text is ASCII: no decoding needed */
+			if (*p == 0)
+				return 0;
+			p++;
+			continue;
+		}
+		k = utf8proc_iterate(p, end - p, &cp);
 		if (k <= 0 || cp == 0)
 			return 0;
 		p += k;
@@ -107,48 +114,67 @@ uint64_t core_hash64(const void *p, size_t n, uint64_t seed)
 	return h;
 }
 
+static inline uint64_t fnv_byte(uint64_t h, unsigned char b)
+{
+	return (h ^ b) * 0x100000001b3ULL;
+}
+
 void core_text_fingerprint(const char *text, char out[17])
 {
 	static const char hex[] = "0123456789abcdef";
-	char *folded = core_utf8_fold(text ? text : "");
-	const char *src = folded ? folded : (text ? text : "");
-	const unsigned char *p = (const unsigned char *)src;
-	const unsigned char *end = p + strlen(src);
+	const unsigned char *p = (const unsigned char *)(text ? text : "");
 	uint64_t h = 0xcbf29ce484222325ULL;
 	int pending_space = 0, any = 0;
 
-	/* Hash letters and digits only, one space between words: case, punctuation and
-	 * spacing differences give the same fingerprint. */
-	while (p < end) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate(p, end - p, &cp);
-		if (k <= 0) {
-			p++;
+	/* Letters and digits only, case folded and canonically decomposed, one space between
+	 * words: texts that differ in case, punctuation, spacing or in composed versus
+	 * decomposed accents get the same fingerprint. ASCII is folded inline; only other
+	 * code points go through utf8proc, one at a time, so there is no allocation. */
+	while (*p) {
+		if (*p < 0x80) {
+			unsigned char c = *p++;
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) {
+				if (pending_space && any)
+					h = fnv_byte(h, ' ');
+				h = fnv_byte(h, (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
+				pending_space = 0;
+				any = 1;
+			} else {
+				pending_space = 1;
+			}
 			continue;
 		}
-		utf8proc_category_t cat = utf8proc_category(cp);
-		int keep = (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
-			   (cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME) ||
-			   (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
-		if (keep) {
-			if (pending_space && any) {
-				h ^= ' ';
-				h *= 0x100000001b3ULL;
-			}
-			for (utf8proc_ssize_t i = 0; i < k; i++) {
-				h ^= p[i];
-				h *= 0x100000001b3ULL;
-			}
-			pending_space = 0;
-			any = 1;
-		} else {
+		utf8proc_int32_t cp, parts[16];
+		utf8proc_ssize_t k = utf8proc_iterate(p, -1, &cp), n;
+		if (k <= 0) {
+			p++;
 			pending_space = 1;
+			continue;
 		}
 		p += k;
+		n = utf8proc_decompose_char(cp, parts, 16, UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD,
+					    NULL);
+		for (utf8proc_ssize_t i = 0; i < n && i < 16; i++) {
+			utf8proc_category_t cat = utf8proc_category(parts[i]);
+			int letter = (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+				     (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
+			int mark = cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME;
+			if (!letter && !(mark && any && !pending_space)) {
+				pending_space = 1;
+				continue;
+			}
+			unsigned char enc[4];
+			utf8proc_ssize_t m = utf8proc_encode_char(parts[i], enc);
+			if (pending_space && any)
+				h = fnv_byte(h, ' ');
+			for (utf8proc_ssize_t j = 0; j < m; j++)
+				h = fnv_byte(h, enc[j]);
+			pending_space = 0;
+			any = 1;
+		}
 	}
 	h = core_hash64(&h, sizeof(h), 0);
 	for (int i = 15; i >= 0; i--, h >>= 4)
 		out[i] = hex[h & 15];
 	out[16] = '\0';
-	free(folded);
 }

@@ -336,6 +336,16 @@ static void fingerprints_ignore_case_space_punctuation(void **state)
 	assert_string_equal(a, c);
 	assert_string_not_equal(a, d);
 	assert_int_equal(strlen(a), 16);
+	/* full case folding beyond ASCII, and a combining mark with no letter before it */
+	core_text_fingerprint("STRASSE \xc3\x89\xc3\x89N", a);
+	core_text_fingerprint("Stra\xc3\x9f" "e \xc3\xa9\xc3\xa9n", b);
+	assert_string_equal(a, b);
+	core_text_fingerprint("\xcc\x88 x", c);
+	core_text_fingerprint("x", d);
+	assert_string_equal(c, d);
+	core_text_fingerprint("caf\xc3\xa9", a);
+	core_text_fingerprint("cafe", b);
+	assert_string_not_equal(a, b);
 }
 
 static void utf8_checks(void **state)
