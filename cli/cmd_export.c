@@ -1,4 +1,6 @@
-/* cmd_export.c: `inspraak export`: write the summaries of the latest run. */
+/* cmd_export.c: `inspraak export`: write the summaries of the latest run. The report
+ * language comes from --report-lang, else exports.lang in the configuration (SPEC's
+ * --lang is the item-language filter); privacy redaction is always on. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +22,9 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 		{"since", required_argument, 0, 'S'},    {"until", required_argument, 0, 'U'},
 		{"source", required_argument, 0, 's'},   {"lang", required_argument, 0, 'l'},
 		{"include-authors", no_argument, 0, 'a'}, {"report-lang", required_argument, 0, 'r'},
-		{"reproducible", no_argument, 0, 'R'},   {0}};
+		{"reproducible", no_argument, 0, 'R'},   {"ambition", required_argument, 0, 'A'},
+		{"group", required_argument, 0, 'g'},    {"excel", no_argument, 0, 'x'},
+		{0}};
 	struct exp_opts o = {0};
 	struct core_strlist written = {0};
 	struct core_err err = {0};
@@ -32,6 +36,11 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'f': {
 			char *list = strdup(optarg), *save = NULL;
+			if (!list) {
+				struct core_err nomem = {0};
+				core_err_set(&nomem, CORE_ENOMEM, "export: out of memory");
+				return cli_fail(&nomem);
+			}
 			for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 				int f = !strcmp(t, "all") ? (EXP_CSV | EXP_JSON | EXP_MD | EXP_HTML)
 							  : exp_format_parse(t);
@@ -63,6 +72,18 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 			o.report_lang = optarg;
 			break;
 		case 'R': o.reproducible = 1; break;
+		case 'A':
+			/* Checked against the configuration once it is loaded (exp_write). */
+			if (!*optarg)
+				return cli_usage("export", "--ambition needs a code such as A1");
+			o.ambition = optarg;
+			break;
+		case 'g':
+			if (!*optarg)
+				return cli_usage("export", "--group needs a respondent group");
+			o.group = optarg;
+			break;
+		case 'x': o.excel = 1; break;
 		default: return cli_opt_error("export", c, argv);
 		}
 	}

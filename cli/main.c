@@ -21,12 +21,16 @@ static const struct cli_option collect_opts[] = {
 	{0},
 };
 static const struct cli_option export_opts[] = {
-	{"--format F", "csv, json, md or html; repeat or separate with commas; default all"},
+	{"--format F", "csv, json, md, html or all; repeat or separate with commas; default all"},
 	{"--out DIR", "folder to write into (default: exports.dir, \"export\")"},
 	{"--since DATE", "only items published on or after DATE (YYYY-MM-DD)"},
 	{"--until DATE", "only items published on or before DATE (YYYY-MM-DD)"},
 	{"--source NAME", "only items from this source"},
 	{"--lang L", "only items in language L (nl, en, ...)"},
+	{"--ambition CODE", "only items with a stance on this ambition (\"general\": items "
+			    "without one)"},
+	{"--group G", "only items of this respondent group"},
+	{"--excel", "CSV for Dutch Excel: BOM, ';' delimiter, decimal comma"},
 	{"--include-authors", "include author names (left out by default)"},
 	{"--report-lang L", "language of the Markdown and HTML report: nl (default) or en"},
 	{"--reproducible", "fixed generated_at, so the same store gives identical files"},

@@ -56,9 +56,12 @@ int exp_write(struct core_db *db, const struct core_config *cfg, const struct ex
 	const int all = EXP_CSV | EXP_JSON | EXP_MD | EXP_HTML;
 	struct core_item_filter f = {0};
 	struct exp_model m = {0};
+	struct core_run_info run = {0};
+	struct exp_items_csv *items = NULL;
+	struct exp_item_hook hook = {exp_items_csv_row, NULL};
 	const char *dir, *lang;
 	char since[21], until[21];
-	int rc;
+	int rc, include_authors;
 
 	if (!opts || !opts->formats || (opts->formats & ~all))
 		return core_err_set(err, CORE_EUSAGE,
@@ -70,20 +73,38 @@ int exp_write(struct core_db *db, const struct core_config *cfg, const struct ex
 		: cfg->exports.dir && *cfg->exports.dir ? cfg->exports.dir : "export";
 	f.source = opts->source;
 	f.lang = opts->lang;
-	if ((rc = exp_model_build(db, cfg, &f, &m, err)))
+	f.ambition = opts->ambition && *opts->ambition ? opts->ambition : NULL;
+	include_authors = opts->include_authors || cfg->exports.include_authors;
+	/* No folder and no file before we know there is something to export. */
+	rc = core_db_run_latest(db, &run, err);
+	core_run_info_release(&run);
+	if (rc)
+		return rc;
+	if ((rc = exp_mkdirs(dir, err)))
+		return rc;
+	/* items.csv is written during the one walk over the store that builds the model. */
+	if ((opts->formats & EXP_CSV) &&
+	    (rc = exp_items_csv_open(&items, dir, opts->excel, include_authors, err)))
+		return rc;
+	hook.ctx = items;
+	if ((rc = exp_model_build(db, cfg, &f, opts->group && *opts->group ? opts->group : NULL,
+				  items ? &hook : NULL, &m, err)))
 		goto out;
 	lang = opts->report_lang && *opts->report_lang ? opts->report_lang : cfg->exports.lang;
 	m.report_lang = lang && strcmp(lang, "en") == 0 ? "en" : "nl";
-	m.include_authors = opts->include_authors || cfg->exports.include_authors;
+	m.include_authors = include_authors;
 	m.reproducible = opts->reproducible;
+	m.excel = opts->excel;
 	if (opts->reproducible)
 		snprintf(m.generated_at, sizeof(m.generated_at), "1970-01-01T00:00:00Z");
 	else
 		core_time_format(time(NULL), m.generated_at);
-	if ((rc = exp_mkdirs(dir, err)))
-		goto out;
-	if ((opts->formats & EXP_CSV) && (rc = exp_write_csv(db, &m, dir, written, err)))
-		goto out;
+	if (items) {
+		rc = exp_write_csv(&m, dir, items, written, err);
+		items = NULL; /* taken over */
+		if (rc)
+			goto out;
+	}
 	if ((opts->formats & EXP_JSON) && (rc = exp_write_json(&m, dir, written, err)))
 		goto out;
 	if ((opts->formats & EXP_MD) && (rc = exp_write_md(&m, dir, written, err)))
@@ -91,6 +112,7 @@ int exp_write(struct core_db *db, const struct core_config *cfg, const struct ex
 	if ((opts->formats & EXP_HTML) && (rc = exp_write_html(&m, dir, written, err)))
 		goto out;
 out:
+	exp_items_csv_abort(items);
 	exp_model_release(&m);
 	return rc;
 }

@@ -19,6 +19,10 @@ struct exp_opts {
 	int include_authors;
 	const char *report_lang;  /* "nl" (default) or "en" for md/html */
 	int reproducible;         /* fixed generated_at */
+	/* Appended for issue 7 (fields above unchanged): */
+	const char *ambition;     /* only items with a stance on this code ("general": none) */
+	const char *group;        /* only items of this respondent group */
+	int excel;                /* CSV for Dutch Excel: BOM, ';' delimiter, decimal comma */
 };
 
 /* Writes the files of the chosen formats into out_dir: csv -> summary.csv, themes.csv,

@@ -99,7 +99,7 @@ int exp_print_themes(struct core_db *db, const struct core_config *cfg, int json
 	json_t *arr = NULL;
 	int rc;
 
-	if ((rc = exp_model_build(db, cfg, NULL, &m, err)))
+	if ((rc = exp_model_build(db, cfg, NULL, NULL, NULL, &m, err)))
 		goto out;
 	if (!json) {
 		rc = list_fail(themes_table(&m, out), out, "themes", err);

@@ -11,9 +11,22 @@
 
 char *exp_clean_text(const char *s)
 {
+	char *clean, *red;
+
+	size_t n;
+
 	if (!s)
 		return core_strdup("");
-	return core_utf8_sanitize(s, strlen(s));
+	n = strlen(s);
+	/* Stored text is valid UTF-8 already (the collector sanitises): skip the copy then. */
+	if (core_utf8_valid(s, n))
+		return exp_redact(s);
+	clean = core_utf8_sanitize(s, n);
+	if (!clean)
+		return NULL;
+	red = exp_redact(clean);
+	free(clean);
+	return red;
 }
 
 size_t exp_utf8_len(const char *s)
@@ -143,6 +156,22 @@ static const struct exp_words words_nl = {
 	.themes_k = "thema's (k)",
 	.decided_by = "Standpunten bepaald door",
 	.origin = {"analyse", "indiener", "beoordelaar"},
+	.time_title = "Reacties per week en kanaal",
+	.week = "Week van",
+	.total = "Totaal",
+	.other = "overige",
+	.theme_chart = "Omvang van de thema's",
+	.reviewed = "Beoordeeld door een mens",
+	.automated = "Automatisch bepaald",
+	.method_auto_what = "taal, thema, campagne, ambities en standpunt van alle",
+	.privacy = "Persoonsgegevens zijn weggelaten: e-mailadressen, telefoonnummers, IBAN's, "
+		   "BSN's (alleen nummers die de elfproef doorstaan), postcode met huisnummer en "
+		   "de parameters van webadressen zijn vervangen door [e-mail], [telefoon], "
+		   "[iban], [bsn], [postcode+huisnummer] en ?[parameters]. Namen van indieners "
+		   "staan er alleen in als daar uitdrukkelijk om is gevraagd; gemodereerde "
+		   "reacties staan er nooit in.",
+	.channel = "Kanaal",
+	.period_word = "Periode",
 };
 
 static const struct exp_words words_en = {
@@ -194,6 +223,21 @@ static const struct exp_words words_en = {
 	.themes_k = "themes (k)",
 	.decided_by = "Stances decided by",
 	.origin = {"analysis", "respondent", "reviewer"},
+	.time_title = "Reactions per week and channel",
+	.week = "Week of",
+	.total = "Total",
+	.other = "other",
+	.theme_chart = "Theme sizes",
+	.reviewed = "Reviewed by a person",
+	.automated = "Determined automatically",
+	.method_auto_what = "language, theme, campaign, ambitions and stance of all",
+	.privacy = "Personal data is left out: e-mail addresses, phone numbers, IBANs, BSNs "
+		   "(only numbers that pass the 11-check), postcode with house number and the "
+		   "parameters of web addresses are replaced by [e-mail], [telefoon], [iban], "
+		   "[bsn], [postcode+huisnummer] and ?[parameters]. Respondents' names appear "
+		   "only when explicitly asked for; moderated reactions never appear.",
+	.channel = "Channel",
+	.period_word = "Period",
 };
 
 const struct exp_words *exp_words(const char *lang)
@@ -253,6 +297,7 @@ struct walk {
 	struct pool *fallback;       /* per theme: first distinct non-campaign items */
 	struct cand *best;           /* per theme, 2 each: best support / objection item */
 	unsigned char *seen;         /* per ambition, reset per item */
+	const struct exp_item_hook *hook;
 	struct core_err *err;
 };
 
@@ -284,24 +329,83 @@ static long find_campaign(const struct walk *w, const char *id)
 	return -1;
 }
 
-static int tally_add(struct exp_tally **v, size_t *n, const char *key)
+/* Counts key; *hit (when not NULL) receives its row. */
+static int tally_add(struct exp_tally **v, size_t *n, const char *key, struct exp_tally **hit)
 {
 	struct exp_tally *grown;
 
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp((*v)[i].key, key) == 0) {
 			(*v)[i].n++;
+			if (hit)
+				*hit = &(*v)[i];
 			return 0;
 		}
 	grown = realloc(*v, (*n + 1) * sizeof(**v));
 	if (!grown)
 		return CORE_ENOMEM;
 	*v = grown;
+	memset(&grown[*n], 0, sizeof(grown[0]));
 	grown[*n].key = core_strdup(key);
 	if (!grown[*n].key)
 		return CORE_ENOMEM;
 	grown[*n].n = 1;
+	if (hit)
+		*hit = &grown[*n];
 	(*n)++;
+	return 0;
+}
+
+int64_t exp_week_of(const char *ts, int *ok)
+{
+	int64_t y, mo, d, era, yoe, doy, doe, days, wd;
+
+	*ok = 0;
+	if (!ts || strlen(ts) < 10 || ts[4] != '-' || ts[7] != '-')
+		return 0;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (ts[i] < '0' || ts[i] > '9'))
+			return 0;
+	y = atoi(ts);
+	mo = atoi(ts + 5);
+	d = atoi(ts + 8);
+	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+		return 0;
+	/* Days from the civil date (Howard Hinnant's algorithm), proleptic Gregorian. */
+	y -= mo <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	days = era * 146097 + doe - 719468;
+	/* 1970-01-01 was a Thursday: weekday 0 = Monday. */
+	wd = ((days + 3) % 7 + 7) % 7;
+	*ok = 1;
+	return days - wd;
+}
+
+/* Items are walked in id order, which mostly follows time: search from the end. */
+static int week_add(struct exp_tally *t, int64_t week)
+{
+	size_t i = t->n_weeks;
+
+	while (i > 0 && t->weeks[i - 1].week > week)
+		i--;
+	if (i > 0 && t->weeks[i - 1].week == week) {
+		t->weeks[i - 1].n++;
+		return 0;
+	}
+	if (t->n_weeks == t->cap_weeks) {
+		size_t cap = t->cap_weeks ? 2 * t->cap_weeks : 16;
+		struct exp_week *grown = realloc(t->weeks, cap * sizeof(*grown));
+		if (!grown)
+			return CORE_ENOMEM;
+		t->weeks = grown;
+		t->cap_weeks = cap;
+	}
+	memmove(&t->weeks[i + 1], &t->weeks[i], (t->n_weeks - i) * sizeof(t->weeks[0]));
+	t->weeks[i] = (struct exp_week){week, 1};
+	t->n_weeks++;
 	return 0;
 }
 
@@ -457,11 +561,17 @@ static int walk_item(const struct core_item_view *v, void *ctx)
 	struct exp_model *m = w->m;
 	const char *when = v->item.published_at && *v->item.published_at ? v->item.published_at
 									    : v->item.collected_at;
-	long t = find_theme(w, v->theme), c = find_campaign(w, v->campaign);
-	int any = 0, rc;
+	long t, c;
+	int any = 0, reviewed = 0, rc, dated;
+	struct exp_tally *src = NULL;
+	int64_t week;
 
-	if (v->item.id > m->max_item_id)
-		m->max_item_id = v->item.id;
+	if (m->group && (!v->item.group || strcmp(v->item.group, m->group) != 0))
+		return 0;
+	if (w->hook && (rc = w->hook->fn(m, v, w->hook->ctx)))
+		return rc;
+	t = find_theme(w, v->theme);
+	c = find_campaign(w, v->campaign);
 	m->items++;
 	if (when && *when) {
 		if (!m->first_at[0] || strcmp(when, m->first_at) < 0)
@@ -469,10 +579,21 @@ static int walk_item(const struct core_item_view *v, void *ctx)
 		if (!m->last_at[0] || strcmp(when, m->last_at) > 0)
 			snprintf(m->last_at, sizeof(m->last_at), "%s", when);
 	}
-	if ((rc = tally_add(&m->sources, &m->n_sources, v->item.source ? v->item.source : "")))
+	if ((rc = tally_add(&m->sources, &m->n_sources, v->item.source ? v->item.source : "",
+			    &src)))
 		goto out;
+	week = exp_week_of(when, &dated);
+	if (dated) {
+		if ((rc = week_add(src, week)))
+			goto out;
+		if (!m->has_weeks || week < m->week_first)
+			m->week_first = week;
+		if (!m->has_weeks || week > m->week_last)
+			m->week_last = week;
+		m->has_weeks = 1;
+	}
 	if ((rc = tally_add(&m->langs, &m->n_langs,
-			    v->item.lang && *v->item.lang ? v->item.lang : "und")))
+			    v->item.lang && *v->item.lang ? v->item.lang : "und", NULL)))
 		goto out;
 	if (t < 0)
 		m->unassigned++;
@@ -500,6 +621,8 @@ static int walk_item(const struct core_item_view *v, void *ctx)
 		row = &m->ambs[a];
 		if (s->origin <= CORE_ORIGIN_REVIEWER)
 			m->origins[s->origin]++;
+		if (s->origin == CORE_ORIGIN_REVIEWER)
+			reviewed = 1;
 		row->items++;
 		row->stance[st]++;
 		if (t >= 0) {
@@ -520,6 +643,7 @@ static int walk_item(const struct core_item_view *v, void *ctx)
 				goto out;
 		}
 	}
+	m->reviewed += reviewed;
 	if (!any) {
 		m->general++;
 		if (t >= 0)
@@ -776,19 +900,38 @@ static void walk_release(struct walk *w)
 }
 
 int exp_model_build(struct core_db *db, const struct core_config *cfg,
-		    const struct core_item_filter *f, struct exp_model *m, struct core_err *err)
+		    const struct core_item_filter *f, const char *group,
+		    const struct exp_item_hook *hook, struct exp_model *m, struct core_err *err)
 {
 	struct core_theme *themes = NULL;
 	struct core_campaign *camps = NULL;
-	size_t n_themes = 0, n_camps = 0, n_refs = 0;
+	size_t n_themes = 0, n_camps = 0, n_refs = 0, only = 0;
+	int one_ambition = 0;
 	struct walk w = {0};
 	int rc;
 
 	memset(m, 0, sizeof(*m));
 	m->cfg = cfg;
 	m->report_lang = "nl";
+	m->group = group;
 	if (f)
 		m->filter = *f;
+	if (m->filter.ambition && strcmp(m->filter.ambition, "general") != 0) {
+		const struct core_ambition *a = core_config_ambition(cfg, m->filter.ambition);
+		if (!a) {
+			struct core_buf codes;
+			core_buf_init(&codes, 4096);
+			for (size_t i = 0; i < cfg->n_ambitions; i++)
+				core_buf_printf(&codes, "%s%s", i ? ", " : "", cfg->ambitions[i].code);
+			rc = core_err_set(err, CORE_EUSAGE,
+					  "unknown ambition '%s' for --ambition: configured are %s",
+					  m->filter.ambition, codes.data ? codes.data : "none");
+			core_buf_release(&codes);
+			return rc;
+		}
+		one_ambition = 1;
+		only = (size_t)(a - cfg->ambitions);
+	}
 	if ((rc = core_db_run_latest(db, &m->run, err)))
 		goto out;
 	if ((rc = core_db_run_themes(db, m->run.id, &themes, &n_themes, err)))
@@ -798,7 +941,9 @@ int exp_model_build(struct core_db *db, const struct core_config *cfg,
 
 	w.m = m;
 	w.err = err;
-	m->n_ambs = cfg->n_ambitions;
+	w.hook = hook;
+	/* With --ambition the report is about that one ambition only. */
+	m->n_ambs = one_ambition ? 1 : cfg->n_ambitions;
 	m->ambs = calloc(m->n_ambs ? m->n_ambs : 1, sizeof(*m->ambs));
 	m->themes = calloc(n_themes ? n_themes : 1, sizeof(*m->themes));
 	m->campaigns = calloc(n_camps ? n_camps : 1, sizeof(*m->campaigns));
@@ -818,6 +963,21 @@ int exp_model_build(struct core_db *db, const struct core_config *cfg,
 		memset(&themes[t], 0, sizeof(themes[t]));
 		m->n_themes = t + 1;
 		n_refs += m->themes[t].t.n_quotes;
+		/* Labels and terms come from the texts: they get the same redaction. */
+		if (m->themes[t].t.label) {
+			char *label = exp_clean_text(m->themes[t].t.label);
+			if (!label)
+				goto nomem;
+			free(m->themes[t].t.label);
+			m->themes[t].t.label = label;
+		}
+		for (size_t i = 0; i < m->themes[t].t.top_terms.n; i++) {
+			char *term = exp_clean_text(m->themes[t].t.top_terms.v[i]);
+			if (!term)
+				goto nomem;
+			free(m->themes[t].t.top_terms.v[i]);
+			m->themes[t].t.top_terms.v[i] = term;
+		}
 		m->themes[t].amb_items = calloc(m->n_ambs ? m->n_ambs : 1, sizeof(int64_t));
 		if (!m->themes[t].amb_items)
 			goto nomem;
@@ -833,7 +993,7 @@ int exp_model_build(struct core_db *db, const struct core_config *cfg,
 	}
 	w.n_campaigns_all = n_camps;
 	for (size_t a = 0; a < m->n_ambs; a++) {
-		m->ambs[a].amb = &cfg->ambitions[a];
+		m->ambs[a].amb = &cfg->ambitions[one_ambition ? only : a];
 		m->ambs[a].theme_items = calloc(n_themes ? n_themes : 1, sizeof(int64_t));
 		if (!m->ambs[a].theme_items)
 			goto nomem;
@@ -890,8 +1050,10 @@ void exp_model_release(struct exp_model *m)
 	for (size_t c = 0; m->campaigns && c < m->n_campaigns; c++)
 		free(m->campaigns[c].template_text);
 	free(m->campaigns);
-	for (size_t i = 0; i < m->n_sources; i++)
+	for (size_t i = 0; i < m->n_sources; i++) {
 		free(m->sources[i].key);
+		free(m->sources[i].weeks);
+	}
 	free(m->sources);
 	for (size_t i = 0; i < m->n_langs; i++)
 		free(m->langs[i].key);

@@ -55,9 +55,17 @@ struct exp_campaign_row {
 	char *template_text;      /* export text of the representative item (owned) */
 };
 
+/* Items of one calendar week (Monday to Sunday). */
+struct exp_week {
+	int64_t week;             /* day number (days since 1970-01-01) of the week's Monday */
+	int64_t n;
+};
+
 struct exp_tally {
 	char *key;
 	int64_t n;
+	struct exp_week *weeks;   /* sources only: items per week, in week order */
+	size_t n_weeks, cap_weeks;
 };
 
 struct exp_model {
@@ -66,7 +74,6 @@ struct exp_model {
 	struct core_run_info run;
 	char generated_at[21];
 	char first_at[21], last_at[21];  /* period of the filtered items ("" when none) */
-	int64_t max_item_id;             /* highest id seen, so a second walk sees the same set */
 	int64_t items, general, unassigned, campaign_items;
 	int64_t origins[3];              /* (item, ambition) pairs by enum core_origin */
 	struct exp_amb_row *ambs;        /* config order */
@@ -79,24 +86,57 @@ struct exp_model {
 	size_t n_sources;
 	struct exp_tally *langs;         /* most items first, then by code; "und" = unknown */
 	size_t n_langs;
+	const char *group;               /* respondent group filter (borrowed), NULL = all */
+	int64_t reviewed;                /* items with at least one reviewer decision */
+	int64_t week_first, week_last;   /* Monday day numbers of the period (has_weeks) */
+	int has_weeks;
 	const char *report_lang;         /* "nl" or "en" */
 	int include_authors;
 	int reproducible;
+	int excel;                       /* CSV for Dutch Excel */
+};
+
+/* Called for each item of the set during the model walk, so writers that list every
+ * item (items.csv) need no second pass over the store. A non-zero return stops the
+ * walk; the hook sets err itself. */
+struct exp_item_hook {
+	int (*fn)(const struct exp_model *m, const struct core_item_view *v, void *ctx);
+	void *ctx;
 };
 
 /* Builds the model: latest run, its themes and campaigns, then one walk over the items
- * matching f (NULL = all). Fails with the store's "no analysis yet" when there is no
- * run. The caller releases m with exp_model_release, also after a failure. */
+ * matching f (NULL = all) and, when group is not NULL, of that respondent group; hook
+ * (may be NULL) sees each item of that set. With f->ambition set to a configured code
+ * the model has that one ambition row only; an unknown code is CORE_EUSAGE. Fails with
+ * the store's "no analysis yet" when there is no run. The caller releases m with
+ * exp_model_release, also after a failure. */
 int exp_model_build(struct core_db *db, const struct core_config *cfg,
-		    const struct core_item_filter *f, struct exp_model *m, struct core_err *err);
+		    const struct core_item_filter *f, const char *group,
+		    const struct exp_item_hook *hook, struct exp_model *m, struct core_err *err);
+/* Day number (days since 1970-01-01) of the Monday of the week holding the date at the
+ * start of ts ("YYYY-MM-DD..."); 0 with *ok = 0 when ts has no such date. */
+int64_t exp_week_of(const char *ts, int *ok);
 void exp_model_release(struct exp_model *m);
 /* Index of a configured ambition code, -1 when not configured. */
 int exp_model_amb_index(const struct exp_model *m, const char *code);
 
-/* The one place where user text leaves the store for an export. Today a copy with
- * invalid UTF-8 replaced; the privacy work of issue 7 adds redaction here. NULL-safe
- * ("" for NULL). Caller frees; NULL only on no memory. */
+/* The one place where user text leaves the store for an export: a copy with invalid
+ * UTF-8 replaced and personal data redacted (exp_redact). NULL-safe ("" for NULL).
+ * Caller frees; NULL only on no memory. */
 char *exp_clean_text(const char *s);
+
+/* Redaction markers (Dutch, the same in every format and report language, so files
+ * stay comparable). A URL keeps scheme, host and path; its query becomes "?[parameters]". */
+#define EXP_MARK_EMAIL "[e-mail]"
+#define EXP_MARK_PHONE "[telefoon]"
+#define EXP_MARK_IBAN "[iban]"
+#define EXP_MARK_BSN "[bsn]"
+#define EXP_MARK_ADDRESS "[postcode+huisnummer]"
+#define EXP_MARK_QUERY "?[parameters]"
+/* Copy of s (valid UTF-8) with e-mail addresses, phone numbers (Dutch and international),
+ * IBANs passing the mod-97 check, BSNs passing the 11-check, postcode plus house number
+ * and URL query strings replaced by the markers above. Caller frees; NULL on no memory. */
+char *exp_redact(const char *s);
 
 /* A display excerpt: whitespace squeezed, at most max_chars code points, "…" appended
  * when cut. Caller frees; NULL on no memory. */
@@ -120,7 +160,8 @@ struct exp_words {
 		*method_sources, *method_langs, *method_run, *method_auto, *general,
 		*no_share, *generated, *quotes, *none, *chart_title, *table_alt, *unassigned,
 		*item_word, *filters, *in_campaigns, *all_themes, *run_word, *seed, *themes_k,
-		*decided_by, *origin[3];
+		*decided_by, *origin[3], *time_title, *week, *total, *other, *theme_chart,
+		*reviewed, *automated, *method_auto_what, *privacy, *channel, *period_word;
 };
 const struct exp_words *exp_words(const char *lang);
 /* Title of ambition a in the report language. */
@@ -141,9 +182,20 @@ int exp_file_commit(struct exp_file *o, struct core_strlist *written, struct cor
 /* Closes and removes the temporary file; safe on a committed or never opened file. */
 void exp_file_abort(struct exp_file *o);
 
-/* Writers: each renders the model into dir. db is used by items.csv for a second walk
- * over the same filtered item set. */
-int exp_write_csv(struct core_db *db, const struct exp_model *m, const char *dir,
+/* items.csv is written during the model walk: open it before exp_model_build (header
+ * written; excel and include_authors as in the model), pass exp_items_csv_row with the
+ * handle as the walk's hook, and hand the handle to exp_write_csv, which commits it
+ * after summary.csv and themes.csv. exp_items_csv_abort (NULL-safe) removes the
+ * temporary file and frees the handle when the export fails before that. */
+struct exp_items_csv;
+int exp_items_csv_open(struct exp_items_csv **out, const char *dir, int excel,
+		       int include_authors, struct core_err *err);
+int exp_items_csv_row(const struct exp_model *m, const struct core_item_view *v, void *ctx);
+void exp_items_csv_abort(struct exp_items_csv *x);
+
+/* Writers: each renders the model into dir. exp_write_csv takes over items (freed
+ * whatever the result). */
+int exp_write_csv(const struct exp_model *m, const char *dir, struct exp_items_csv *items,
 		  struct core_strlist *written, struct core_err *err);
 int exp_write_json(const struct exp_model *m, const char *dir, struct core_strlist *written,
 		   struct core_err *err);

@@ -6,14 +6,28 @@
 
 #include "model.h"
 
-/* One CSV being written. delim and bom are there for the Dutch-Excel variant (issue 7):
- * ';' and a byte order mark; the plain export uses ',' and none. */
+/* One CSV being written. The plain export uses ',' and no byte order mark; the
+ * Dutch-Excel variant (--excel) ';', a BOM and a decimal comma, because Excel with Dutch
+ * regional settings splits on ';' and reads "0.538" as text (or a date), not a number. */
 struct csv {
 	FILE *f;
 	char delim;
+	char decimal;
 	int bom;
 	int fields; /* in the current row */
 };
+
+static struct csv csv_for(const struct exp_model *m)
+{
+	struct csv c = {.delim = ',', .decimal = '.'};
+
+	if (m->excel) {
+		c.delim = ';';
+		c.decimal = ',';
+		c.bom = 1;
+	}
+	return c;
+}
 
 static void csv_sep(struct csv *c)
 {
@@ -21,29 +35,38 @@ static void csv_sep(struct csv *c)
 		fputc(c->delim, c->f);
 }
 
-/* A cell from user or configuration text. */
+/* A cell from user or configuration text. Written in spans with fwrite rather than per
+ * character: items.csv for a million reactions is mostly this loop. */
 static void csv_text(struct csv *c, const char *s)
 {
-	int quote = 0;
+	const char specials[] = {c->delim, '"', '\r', '\n', '\0'};
+	int quote;
 
 	if (!s)
 		s = "";
 	csv_sep(c);
-	for (const char *p = s; *p; p++)
-		if (*p == c->delim || *p == '"' || *p == '\r' || *p == '\n')
-			quote = 1;
+	quote = s[strcspn(s, specials)] != '\0';
 	if (quote)
 		fputc('"', c->f);
 	/* Spreadsheets run cells starting like this as formulas: make them plain text. */
-	if (strchr("=+-@\t\r", *s) && *s)
+	if (*s && strchr("=+-@\t\r", *s))
 		fputc('\'', c->f);
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			fputc('"', c->f);
-		fputc(*p, c->f);
+	if (!quote) {
+		fputs(s, c->f);
+		return;
 	}
-	if (quote)
+	for (;;) {
+		const char *q = strchr(s, '"');
+		if (!q) {
+			fputs(s, c->f);
+			break;
+		}
+		/* The quote itself, then once more: "" inside a quoted field. */
+		fwrite(s, 1, (size_t)(q - s) + 1, c->f);
 		fputc('"', c->f);
+		s = q + 1;
+	}
+	fputc('"', c->f);
 }
 
 /* A cell the exporter formatted itself (numbers, ids built from digits). */
@@ -60,6 +83,9 @@ static void csv_fixed(struct csv *c, int has, double v)
 	csv_sep(c);
 	if (has) {
 		exp_fmt_fixed(v, 3, buf);
+		for (char *p = buf; *p; p++)
+			if (*p == '.')
+				*p = c->decimal;
 		fputs(buf, c->f);
 	}
 }
@@ -94,7 +120,7 @@ static int write_summary(const struct exp_model *m, const char *dir, struct core
 		"support_share", "support_ci_low", "support_ci_high", "themes", NULL};
 	struct exp_file o = {0};
 	struct core_buf b = {0};
-	struct csv c = {.delim = ','};
+	struct csv c = csv_for(m);
 	int rc;
 
 	if ((rc = exp_file_open(&o, dir, "summary.csv", err)))
@@ -140,7 +166,7 @@ static int write_themes(const struct exp_model *m, const char *dir, struct core_
 		"neutral", "mixed", "quote_1", "quote_2", "quote_3", NULL};
 	struct exp_file o = {0};
 	struct core_buf terms = {0}, ambs = {0};
-	struct csv c = {.delim = ','};
+	struct csv c = csv_for(m);
 	int rc;
 
 	if ((rc = exp_file_open(&o, dir, "themes.csv", err)))
@@ -188,44 +214,81 @@ out:
 	return rc;
 }
 
-struct items_ctx {
-	const struct exp_model *m;
+/* items.csv, written row by row during the model walk (see exp_items_csv_open). */
+struct exp_items_csv {
+	struct exp_file o;
 	struct csv c;
-	unsigned char *seen; /* per ambition */
+	int include_authors;
+	unsigned char *seen; /* per ambition of the model, allocated on the first row */
+	size_t n_seen;
 	struct core_err *err;
 };
 
-static int item_row(const struct core_item_view *v, void *ctx)
+int exp_items_csv_open(struct exp_items_csv **out, const char *dir, int excel,
+		       int include_authors, struct core_err *err)
 {
-	struct items_ctx *x = ctx;
-	const struct exp_model *m = x->m;
+	static const char *const cols[] = {
+		"id", "source", "external_id", "published_at", "lang", "theme", "campaign",
+		"ambitions", "stances", "text", NULL};
+	struct exp_model flags = {.excel = excel};
+	struct exp_items_csv *x = calloc(1, sizeof(*x));
+	int rc;
+
+	*out = NULL;
+	if (!x)
+		return core_err_set(err, CORE_ENOMEM, "writing items.csv: out of memory");
+	if ((rc = exp_file_open(&x->o, dir, "items.csv", err))) {
+		free(x);
+		return rc;
+	}
+	x->c = csv_for(&flags);
+	x->c.f = x->o.f;
+	x->include_authors = include_authors;
+	x->err = err;
+	if (x->c.bom)
+		fputs("\xEF\xBB\xBF", x->c.f);
+	for (size_t i = 0; cols[i]; i++)
+		csv_text(&x->c, cols[i]);
+	if (include_authors)
+		csv_text(&x->c, "author");
+	csv_end(&x->c);
+	*out = x;
+	return 0;
+}
+
+int exp_items_csv_row(const struct exp_model *m, const struct core_item_view *v, void *ctx)
+{
+	struct exp_items_csv *x = ctx;
 	struct core_buf ambs = {0}, stances = {0};
-	char *text = NULL;
+	char *text = NULL, *author = NULL;
 	int rc = 0, first = 1;
 
-	/* Items stored after the model was built are not part of this export. */
-	if (v->item.id > m->max_item_id)
-		return 0;
+	if (!x->seen) {
+		x->n_seen = m->n_ambs ? m->n_ambs : 1;
+		if (!(x->seen = calloc(x->n_seen, 1)))
+			goto nomem;
+	}
 	if (join_begin(&ambs) || join_begin(&stances))
 		goto nomem;
-	memset(x->seen, 0, m->n_ambs ? m->n_ambs : 1);
+	memset(x->seen, 0, x->n_seen);
 	for (size_t i = 0; i < v->n_stances; i++) {
 		int a = exp_model_amb_index(m, v->stances[i].code);
 		enum core_stance st = v->stances[i].stance;
 
-		if (a < 0 || x->seen[a])
+		if (a < 0 || (size_t)a >= x->n_seen || x->seen[a])
 			continue;
 		x->seen[a] = 1;
 		if (st < CORE_STANCE_SUPPORT || st > CORE_STANCE_MIXED)
 			st = CORE_STANCE_NEUTRAL;
-		if (core_buf_printf(&ambs, "%s%s", first ? "" : ";", v->stances[i].code) ||
-		    core_buf_printf(&stances, "%s%s:%s", first ? "" : ";", v->stances[i].code,
-				    core_stance_name(st)))
+		if ((!first && (core_buf_puts(&ambs, ";") || core_buf_puts(&stances, ";"))) ||
+		    core_buf_puts(&ambs, v->stances[i].code) ||
+		    core_buf_puts(&stances, v->stances[i].code) || core_buf_puts(&stances, ":") ||
+		    core_buf_puts(&stances, core_stance_name(st)))
 			goto nomem;
 		first = 0;
 	}
 	text = exp_clean_text(v->item.text);
-	if (!text)
+	if (!text || (x->include_authors && !(author = exp_clean_text(v->item.author))))
 		goto nomem;
 	csv_int(&x->c, v->item.id);
 	csv_text(&x->c, v->item.source);
@@ -237,61 +300,40 @@ static int item_row(const struct core_item_view *v, void *ctx)
 	csv_text(&x->c, ambs.data);
 	csv_text(&x->c, stances.data);
 	csv_text(&x->c, text);
-	if (m->include_authors)
-		csv_text(&x->c, v->item.author);
+	if (x->include_authors)
+		csv_text(&x->c, author);
 	csv_end(&x->c);
 	if (ferror(x->c.f))
-		rc = core_err_set(x->err, CORE_ERUNTIME, "writing items.csv: write error");
+		rc = core_err_set(x->err, CORE_ERUNTIME, "cannot write '%s': write error", x->o.tmp);
 	goto out;
 nomem:
 	rc = core_err_set(x->err, CORE_ENOMEM, "writing items.csv: out of memory");
 out:
 	free(text);
+	free(author);
 	core_buf_release(&ambs);
 	core_buf_release(&stances);
 	return rc;
 }
 
-static int write_items(struct core_db *db, const struct exp_model *m, const char *dir,
-		       struct core_strlist *written, struct core_err *err)
+void exp_items_csv_abort(struct exp_items_csv *x)
 {
-	static const char *const cols[] = {
-		"id", "source", "external_id", "published_at", "lang", "theme", "campaign",
-		"ambitions", "stances", "text", NULL};
-	struct exp_file o = {0};
-	struct items_ctx x = {.m = m, .c = {.delim = ','}, .err = err};
-	int rc;
-
-	x.seen = calloc(m->n_ambs ? m->n_ambs : 1, 1);
-	if (!x.seen)
-		return core_err_set(err, CORE_ENOMEM, "writing items.csv: out of memory");
-	if ((rc = exp_file_open(&o, dir, "items.csv", err)))
-		goto out;
-	x.c.f = o.f;
-	if (x.c.bom)
-		fputs("\xEF\xBB\xBF", x.c.f);
-	for (size_t i = 0; cols[i]; i++)
-		csv_text(&x.c, cols[i]);
-	if (m->include_authors)
-		csv_text(&x.c, "author");
-	csv_end(&x.c);
-	if ((rc = core_db_items_each(db, &m->filter, item_row, &x, err)))
-		goto out;
-	rc = exp_file_commit(&o, written, err);
-out:
-	exp_file_abort(&o);
-	free(x.seen);
-	return rc;
+	if (!x)
+		return;
+	exp_file_abort(&x->o);
+	free(x->seen);
+	free(x);
 }
 
-int exp_write_csv(struct core_db *db, const struct exp_model *m, const char *dir,
+int exp_write_csv(const struct exp_model *m, const char *dir, struct exp_items_csv *items,
 		  struct core_strlist *written, struct core_err *err)
 {
 	int rc;
 
-	if ((rc = write_summary(m, dir, written, err)))
-		return rc;
-	if ((rc = write_themes(m, dir, written, err)))
-		return rc;
-	return write_items(db, m, dir, written, err);
+	if ((rc = write_summary(m, dir, written, err)) || (rc = write_themes(m, dir, written, err)))
+		goto out;
+	rc = exp_file_commit(&items->o, written, err);
+out:
+	exp_items_csv_abort(items);
+	return rc;
 }

@@ -225,6 +225,51 @@ static json_t *tally_obj(struct jb *b, const struct exp_tally *v, size_t n)
 	return o;
 }
 
+/* Items per calendar week and source, only weeks that have items, oldest first. */
+static json_t *weeks_arr(struct jb *b, const struct exp_model *m)
+{
+	json_t *arr = json_array();
+	size_t *next = calloc(m->n_sources ? m->n_sources : 1, sizeof(*next));
+
+	if (!arr || !next) {
+		b->bad = 1;
+		free(next);
+		return arr;
+	}
+	for (;;) {
+		int64_t week = 0, total = 0;
+		int any = 0;
+		json_t *o, *src;
+		char iso[21];
+
+		/* The smallest week still pending in any source is the next row. */
+		for (size_t i = 0; i < m->n_sources; i++)
+			if (next[i] < m->sources[i].n_weeks &&
+			    (!any || m->sources[i].weeks[next[i]].week < week)) {
+				week = m->sources[i].weeks[next[i]].week;
+				any = 1;
+			}
+		if (!any)
+			break;
+		o = json_object();
+		src = json_object();
+		for (size_t i = 0; i < m->n_sources; i++)
+			if (next[i] < m->sources[i].n_weeks && m->sources[i].weeks[next[i]].week == week) {
+				put(b, src, m->sources[i].key, jint(b, m->sources[i].weeks[next[i]].n));
+				total += m->sources[i].weeks[next[i]].n;
+				next[i]++;
+			}
+		core_time_format((time_t)(week * 86400), iso);
+		iso[10] = '\0';
+		put(b, o, "week", jstr(b, iso));
+		put(b, o, "items", jint(b, total));
+		put(b, o, "sources", src);
+		add(b, arr, o);
+	}
+	free(next);
+	return arr;
+}
+
 json_t *exp_json_summary(const struct exp_model *m)
 {
 	struct jb b = {0};
@@ -259,7 +304,9 @@ json_t *exp_json_summary(const struct exp_model *m)
 			put(&b, o, core_origin_name((enum core_origin)i), jint(&b, m->origins[i]));
 		put(&b, root, "stance_origins", o);
 	}
+	put(&b, root, "reviewed_items", jint(&b, m->reviewed));
 	put(&b, root, "sources", tally_obj(&b, m->sources, m->n_sources));
+	put(&b, root, "weeks", weeks_arr(&b, m));
 	put(&b, root, "languages", tally_obj(&b, m->langs, m->n_langs));
 	put(&b, period, "first", jstr_or_null(&b, m->first_at));
 	put(&b, period, "last", jstr_or_null(&b, m->last_at));
@@ -268,6 +315,8 @@ json_t *exp_json_summary(const struct exp_model *m)
 	put(&b, filters, "until", jstr_or_null(&b, m->filter.until));
 	put(&b, filters, "source", jstr_or_null(&b, m->filter.source));
 	put(&b, filters, "lang", jstr_or_null(&b, m->filter.lang));
+	put(&b, filters, "ambition", jstr_or_null(&b, m->filter.ambition));
+	put(&b, filters, "group", jstr_or_null(&b, m->group));
 	put(&b, root, "filters", filters);
 	put(&b, vision, "title", jstr(&b, m->cfg->vision_title));
 	put(&b, vision, "title_en", jstr_or_null(&b, m->cfg->vision_title_en));

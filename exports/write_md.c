@@ -223,7 +223,12 @@ static int md_campaigns(FILE *f, const struct exp_model *m, const struct exp_wor
 
 static void md_method(FILE *f, const struct exp_model *m, const struct exp_words *w)
 {
+	char from[11], to[11];
+
+	date_of(m->first_at, from);
+	date_of(m->last_at, to);
 	fprintf(f, "## %s\n\n", w->method);
+	fprintf(f, "- %s: %s – %s\n", w->period_word, from[0] ? from : "-", to[0] ? to : "-");
 	fprintf(f, "- %s: %lld (%s %lld %s, %lld %s, %lld %s)\n", w->method_items,
 		(long long)m->items, w->of_which, (long long)m->campaign_items, w->in_campaigns,
 		(long long)m->general, w->no_ambition, (long long)m->unassigned, w->unassigned);
@@ -243,10 +248,14 @@ static void md_method(FILE *f, const struct exp_model *m, const struct exp_words
 	fprintf(f, "- %s: %s %lld, %s %lld, %s %lld\n", w->decided_by, w->origin[0],
 		(long long)m->origins[0], w->origin[1], (long long)m->origins[1], w->origin[2],
 		(long long)m->origins[2]);
+	fprintf(f, "- %s: %s %lld %s\n- %s: %lld %s\n", w->automated, w->method_auto_what,
+		(long long)m->items, w->items_word, w->reviewed, (long long)m->reviewed,
+		w->items_word);
 	fprintf(f, "- %s: %s %lld, %s %llu, %s %d, %s\n", w->method_run, w->run_word,
 		(long long)m->run.id, w->seed, (unsigned long long)m->run.seed, w->themes_k,
 		m->run.k, m->run.finished_at);
-	if (m->filter.since || m->filter.until || m->filter.source || m->filter.lang) {
+	if (m->filter.since || m->filter.until || m->filter.source || m->filter.lang ||
+	    m->filter.ambition || m->group) {
 		fprintf(f, "- %s:", w->filters);
 		if (m->filter.since) {
 			fputs(" since ", f);
@@ -264,9 +273,19 @@ static void md_method(FILE *f, const struct exp_model *m, const struct exp_words
 			fputs(" lang ", f);
 			md_text(f, m->filter.lang);
 		}
+		if (m->filter.ambition) {
+			fputs(" ambition ", f);
+			md_text(f, m->filter.ambition);
+		}
+		if (m->group) {
+			fputs(" group ", f);
+			md_text(f, m->group);
+		}
 		fputs("\n", f);
 	}
-	fprintf(f, "\n%s\n", w->method_auto);
+	fprintf(f, "\n%s\n\n", w->method_auto);
+	md_text(f, w->privacy);
+	fputs("\n", f);
 }
 
 int exp_write_md(const struct exp_model *m, const char *dir, struct core_strlist *written,

@@ -20,8 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "core.h"
 #include "exports.h"
+#include "../../exports/model.h" /* by path: analyzer/ has a model.h too */
 
 static const char config_json[] =
 	"{\"vision\": {\"title\": \"Overheidsbrede dienstverlening 2020\","
@@ -39,31 +42,45 @@ struct seed {
 	double s1;
 	const char *a2;
 	double s2;
+	const char *group;
 };
 
 #define N_ITEMS 21
 static const struct seed seeds[N_ITEMS] = {
-	{"web", "nl", "2024-03-01T10:00:00Z", "<script>alert(1)</script> digitaal is prima", "T1", NULL, "support", 0.95, NULL, 0},
-	{"web", "nl", "2024-03-02T10:00:00Z", "\"><img onerror=x> online werkt goed", "T1", NULL, "support", 0.94, NULL, 0},
-	{"web", "nl", "2024-03-03T10:00:00Z", "=HYPERLINK(\"x\")", "T1", NULL, "support", 0.50, NULL, 0},
-	{"web", "nl", "2024-03-04T10:00:00Z", "Eens, maar \"niet\" altijd\nzeker niet", "T1", NULL, "support", 0.40, NULL, 0},
-	{"web", "nl", "2024-03-05T10:00:00Z", "Het digitale loket is handig", "T1", NULL, "support", 0.30, NULL, 0},
-	{"web", "nl", "2024-03-06T10:00:00Z", "Online aanvragen scheelt tijd", "T1", NULL, "support", 0.29, NULL, 0},
-	{"feed", "nl", "2024-03-07T10:00:00Z", "Fijn dat de app er is", "T1", NULL, "support", 0.28, NULL, 0},
-	{"feed", "nl", "2024-03-08T10:00:00Z", "Digitaal als standaard is goed", "T1", NULL, "support", 0.27, NULL, 0},
-	{"feed", "en", "2024-03-09T10:00:00Z", "Digital only leaves people behind", "T1", NULL, "objection", 0.90, NULL, 0},
-	{"feed", "en", "2024-03-10T10:00:00Z", "# Not *everyone* | can use `apps` [link](x)", "T1", NULL, "objection", 0.80, NULL, 0},
-	{"web", "nl", "2024-04-01T10:00:00Z", "Digitaal en centraal, ik twijfel", "T1", NULL, "neutral", 0.5, "mixed", 0.5},
-	{"web", "nl", "2024-04-02T10:00:00Z", "Eén loket is een goed idee", "T2", NULL, NULL, 0, "support", 0.7},
-	{"web", "nl", "2024-04-03T10:00:00Z", "Samenwerking achter de schermen helpt", "T2", NULL, NULL, 0, "support", 0.6},
-	{"web", "nl", "2024-04-04T10:00:00Z", "Eén deur maakt het simpel", "T2", NULL, NULL, 0, "support", 0.5},
-	{"feed", "nl", "2024-04-05T10:00:00Z", "Stop de centralisatie nu!", "T2", "C1", NULL, 0, "objection", 0.8},
-	{"feed", "nl", "2024-04-06T10:00:00Z", "Stop de centralisatie nu!", "T2", "C1", NULL, 0, "objection", 0.8},
-	{"feed", "nl", "2024-04-07T10:00:00Z", "Stop de centralisatie nu!", "T2", "C1", NULL, 0, "objection", 0.8},
-	{"feed", "nl", "2024-04-08T10:00:00Z", "Stop de centralisatie nu!", "T2", "C1", NULL, 0, "objection", 0.8},
-	{"feed", "nl", "2024-04-09T10:00:00Z", "Stop de centralisatie nu!", "T2", "C1", NULL, 0, "objection", 0.8},
-	{"web", "nl", "2024-04-10T10:00:00Z", "Algemene opmerking over de visie", NULL, NULL, NULL, 0, NULL, 0},
-	{"web", "en", "2024-04-11T10:00:00Z", "General remark, see https://example.org/x?a=1", "T2", NULL, NULL, 0, NULL, 0},
+	{"web", "nl", "2024-03-01T10:00:00Z", "<script>alert(1)</script> digitaal is prima", "T1", NULL, "support", 0.95, NULL, 0, NULL},
+	{"web", "nl", "2024-03-02T10:00:00Z", "\"><img onerror=x> online werkt goed", "T1", NULL, "support", 0.94, NULL, 0, NULL},
+	{"web", "nl", "2024-03-03T10:00:00Z", "=HYPERLINK(\"x\")", "T1", NULL, "support", 0.50, NULL, 0, NULL},
+	{"web", "nl", "2024-03-04T10:00:00Z", "Eens, maar \"niet\" altijd\nzeker niet", "T1", NULL, "support", 0.40, NULL, 0, NULL},
+	{"web", "nl", "2024-03-05T10:00:00Z", "Het digitale loket is handig", "T1", NULL, "support", 0.30, NULL, 0, NULL},
+	{"web", "nl", "2024-03-06T10:00:00Z", "Online aanvragen scheelt tijd", "T1", NULL, "support", 0.29, NULL, 0, NULL},
+	{"feed", "nl", "2024-03-07T10:00:00Z", "Fijn dat de app er is", "T1", NULL, "support", 0.28, NULL, 0, NULL},
+	{"feed", "nl", "2024-03-08T10:00:00Z", "Digitaal als standaard is goed", "T1", NULL, "support", 0.27, NULL, 0, NULL},
+	{"feed", "en", "2024-03-09T10:00:00Z", "Digital only leaves people behind", "T1", NULL, "objection", 0.90, NULL, 0, NULL},
+	{"feed", "en", "2024-03-10T10:00:00Z", "# Not *everyone* | can use `apps` [link](x)", "T1", NULL, "objection", 0.80, NULL, 0, NULL},
+	{"web", "nl", "2024-04-01T10:00:00Z", "Digitaal en centraal, ik twijfel", "T1", NULL, "neutral", 0.5, "mixed", 0.5, NULL},
+	{"web", "nl", "2024-04-02T10:00:00Z", "Eén loket is een goed idee", "T2", NULL, NULL, 0, "support", 0.7, NULL},
+	{"web", "nl", "2024-04-03T10:00:00Z", "Samenwerking achter de schermen helpt", "T2", NULL, NULL, 0, "support", 0.6, NULL},
+	{"web", "nl", "2024-04-04T10:00:00Z", "Eén deur maakt het simpel", "T2", NULL, NULL, 0, "support", 0.5, NULL},
+	{"feed", "nl", "2024-04-05T10:00:00Z", "Stop de centralisatie nu!", "T2", "C1", NULL, 0, "objection", 0.8, NULL},
+	{"feed", "nl", "2024-04-06T10:00:00Z", "Stop de centralisatie nu!", "T2", "C1", NULL, 0, "objection", 0.8, NULL},
+	{"feed", "nl", "2024-04-07T10:00:00Z", "Stop de centralisatie nu!", "T2", "C1", NULL, 0, "objection", 0.8, NULL},
+	{"feed", "nl", "2024-04-08T10:00:00Z", "Stop de centralisatie nu!", "T2", "C1", NULL, 0, "objection", 0.8, NULL},
+	{"feed", "nl", "2024-04-09T10:00:00Z", "Stop de centralisatie nu!", "T2", "C1", NULL, 0, "objection", 0.8, NULL},
+	{"web", "nl", "2024-04-10T10:00:00Z", "Algemene opmerking over de visie", NULL, NULL, NULL, 0, NULL, 0, NULL},
+	{"web", "en", "2024-04-11T10:00:00Z", "General remark, see https://example.org/x?a=1", "T2", NULL, NULL, 0, NULL, 0, NULL},
+};
+
+/* Added for the golden files and the privacy tests: personal data that must go,
+ * look-alikes that must stay, hostile text, respondent groups and one hidden item. */
+#define N_EXTRA 6
+#define HIDDEN_EXTRA 4 /* index in extras of the item that is hidden after the run */
+static const struct seed extras[N_EXTRA] = {
+	{"web", "nl", "2024-04-12T10:00:00Z", "Mail mij op jan.jansen@example.nl of bel 06-12345678, of +31 6 12345678.", "T1", NULL, "support", 0.96, NULL, 0, "inwoner"},
+	{"web", "nl", "2024-04-13T10:00:00Z", "Mijn IBAN is NL91 ABNA 0417 1643 00 en mijn BSN 111222333; adres 1234 AB 12.", "T2", NULL, NULL, 0, "objection", 0.99, "inwoner"},
+	{"feed", "nl", "2024-04-14T10:00:00Z", "Blijft staan: 123456789, NL91 ABNA 0417 1643 01 en 2020 is 12.", "T2", NULL, NULL, 0, "support", 0.2, "organisatie"},
+	{"feed", "en", "2024-04-15T10:00:00Z", "@SUM(1+1) and \"><img src=x onerror=alert(1)> see https://example.org/p?token=abc#top", "T1", NULL, "objection", 0.95, NULL, 0, "buitenland"},
+	{"web", "nl", "2024-04-16T10:00:00Z", "Verborgen reactie kwak-kwak", "T1", NULL, "support", 0.99, NULL, 0, "inwoner"},
+	{"web", "nl", "2024-04-17T10:00:00Z", "=HYPERLINK(\"http://evil.example/?x=1\",\"klik\") en 020-1234567", NULL, NULL, NULL, 0, NULL, 0, "organisatie"},
 };
 
 struct fx {
@@ -71,7 +88,8 @@ struct fx {
 	char db_path[128];
 	struct core_db *db;
 	struct core_config cfg;
-	int64_t ids[N_ITEMS];
+	int64_t ids[N_ITEMS + N_EXTRA];
+	int n;
 };
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -136,16 +154,36 @@ static int export_to(struct fx *x, const char *sub, int formats, struct exp_opts
 	return rc;
 }
 
-static int setup(void **state)
+/* Moderation is not in core's API yet (the review issue adds it): set the flag the way
+ * it will, directly in the store. */
+static void hide_item(struct fx *x, int64_t id)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(sqlite3_open(x->db_path, &h), SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	assert_int_equal(sqlite3_prepare_v2(h, "UPDATE items SET hidden = 1 WHERE id = ?", -1, &st,
+					    NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, id);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+}
+
+/* Builds the store: the N_ITEMS seeds, with golden also the extras (one of them hidden
+ * after the run). */
+static int setup_with(void **state, int golden)
 {
 	struct fx *x = calloc(1, sizeof(*x));
 	struct core_err err = {0};
 	int64_t web = 0, feed = 0;
 	struct core_theme themes[2];
 	struct core_campaign camp;
-	struct core_item_result results[N_ITEMS];
-	struct core_item_stance stances[N_ITEMS][2];
+	struct core_item_result results[N_ITEMS + N_EXTRA];
+	struct core_item_stance stances[N_ITEMS + N_EXTRA][2];
 	struct core_run run;
+	const struct seed *all[N_ITEMS + N_EXTRA];
 
 	assert_non_null(x);
 	snprintf(x->root, sizeof(x->root), "/tmp/inspraak-exports-XXXXXX");
@@ -158,21 +196,26 @@ static int setup(void **state)
 	assert_int_equal(core_db_source_ensure(x->db, "web", CORE_SRC_FORM, NULL, &web, &err), 0);
 	assert_int_equal(core_db_source_ensure(x->db, "feed", CORE_SRC_RSS,
 					       "http://127.0.0.1:1/feed", &feed, &err), 0);
-	for (int i = 0; i < N_ITEMS; i++) {
+	x->n = golden ? N_ITEMS + N_EXTRA : N_ITEMS;
+	for (int i = 0; i < x->n; i++)
+		all[i] = i < N_ITEMS ? &seeds[i] : &extras[i - N_ITEMS];
+	for (int i = 0; i < x->n; i++) {
 		struct core_item it = {0};
 		enum core_put put;
 		char ext[16];
 
 		snprintf(ext, sizeof(ext), "e%d", i + 1);
-		it.source = core_strdup(seeds[i].source);
+		it.source = core_strdup(all[i]->source);
 		it.external_id = core_strdup(ext);
-		it.text = core_strdup(seeds[i].text);
-		it.lang = core_strdup(seeds[i].lang);
-		it.published_at = core_strdup(seeds[i].date);
+		it.text = core_strdup(all[i]->text);
+		it.lang = core_strdup(all[i]->lang);
+		it.published_at = core_strdup(all[i]->date);
 		it.collected_at = core_strdup("2024-05-01T00:00:00Z");
-		it.author = core_strdup(i == 0 ? "Jan Jansen" : NULL);
+		it.author = core_strdup(i == 0 ? "Jan Jansen" : i == N_ITEMS ? "Piet <piet@example.nl>"
+										 : NULL);
 		it.url = core_strdup(i == 8 ? "https://example.org/post/9" : NULL);
-		assert_int_equal(core_db_item_put(x->db, strcmp(seeds[i].source, "web") ? feed : web,
+		it.group = core_strdup(all[i]->group);
+		assert_int_equal(core_db_item_put(x->db, strcmp(all[i]->source, "web") ? feed : web,
 						  &it, &put, &err), 0);
 		assert_int_equal(put, CORE_PUT_NEW);
 		x->ids[i] = it.id;
@@ -203,25 +246,25 @@ static int setup(void **state)
 	camp.template_text = "Stop de centralisatie nu!";
 	camp.first_item = x->ids[14];
 
-	for (int i = 0; i < N_ITEMS; i++) {
+	for (int i = 0; i < x->n; i++) {
 		struct core_item_result *r = &results[i];
 		r->item_id = x->ids[i];
-		snprintf(r->lang, sizeof(r->lang), "%s", seeds[i].lang);
-		snprintf(r->theme, sizeof(r->theme), "%s", seeds[i].theme ? seeds[i].theme : "");
+		snprintf(r->lang, sizeof(r->lang), "%s", all[i]->lang);
+		snprintf(r->theme, sizeof(r->theme), "%s", all[i]->theme ? all[i]->theme : "");
 		snprintf(r->campaign, sizeof(r->campaign), "%s",
-			 seeds[i].campaign ? seeds[i].campaign : "");
+			 all[i]->campaign ? all[i]->campaign : "");
 		r->stances = stances[i];
-		if (seeds[i].a1) {
+		if (all[i]->a1) {
 			struct core_item_stance *s = &stances[i][r->n_stances++];
 			snprintf(s->code, sizeof(s->code), "A1");
-			s->stance = core_stance_parse(seeds[i].a1);
-			s->score = seeds[i].s1;
+			s->stance = core_stance_parse(all[i]->a1);
+			s->score = all[i]->s1;
 		}
-		if (seeds[i].a2) {
+		if (all[i]->a2) {
 			struct core_item_stance *s = &stances[i][r->n_stances++];
 			snprintf(s->code, sizeof(s->code), "A2");
-			s->stance = core_stance_parse(seeds[i].a2);
-			s->score = seeds[i].s2;
+			s->stance = core_stance_parse(all[i]->a2);
+			s->score = all[i]->s2;
 			if (i == 11)
 				s->origin = CORE_ORIGIN_RESPONDENT;
 		}
@@ -230,19 +273,33 @@ static int setup(void **state)
 	snprintf(run.finished_at, sizeof(run.finished_at), "2024-05-01T00:00:05Z");
 	run.seed = 42;
 	run.k = 2;
-	run.items = N_ITEMS;
+	run.items = x->n;
 	run.params = "{\"themes\": 2}";
 	run.themes = themes;
 	run.n_themes = 2;
 	run.campaigns = &camp;
 	run.n_campaigns = 1;
 	run.results = results;
-	run.n_results = N_ITEMS;
+	run.n_results = (size_t)x->n;
+	if (golden) /* the reviewer's decision on the first extra */
+		stances[N_ITEMS][0].origin = CORE_ORIGIN_REVIEWER;
 	assert_int_equal(core_db_run_save(x->db, &run, &err), 0);
+	if (golden)
+		hide_item(x, x->ids[N_ITEMS + HIDDEN_EXTRA]);
 	core_strlist_release(&themes[0].top_terms);
 	core_strlist_release(&themes[1].top_terms);
 	*state = x;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, 0);
+}
+
+static int setup_golden(void **state)
+{
+	return setup_with(state, 1);
 }
 
 static int teardown(void **state)
@@ -808,6 +865,300 @@ static void test_format_parse(void **state)
 	assert_int_equal(exp_format_parse(NULL), 0);
 }
 
+
+/* ---------------------------------------------------------------- privacy (issue 7) */
+
+static void test_redact(void **state)
+{
+	static const char *const cases[][2] = {
+		/* personal data that goes */
+		{"mail jan.jansen@example.nl nu", "mail [e-mail] nu"},
+		{"<a.b+c@sub.example.org>", "<[e-mail]>"},
+		{"Bel 06-12345678.", "Bel [telefoon]."},
+		{"06 1234 5678", "[telefoon]"},
+		{"0612345678", "[telefoon]"},
+		{"020-1234567 of 0575 123456", "[telefoon] of [telefoon]"},
+		{"+31 6 12345678", "[telefoon]"},
+		{"+31 (0)6 12345678", "[telefoon]"},
+		{"+31612345678", "[telefoon]"},
+		{"0031 6 12345678", "[telefoon]"},
+		{"+44 20 7946 0958", "[telefoon]"},
+		{"+32 2 123 45 67", "[telefoon]"},
+		{"IBAN NL91 ABNA 0417 1643 00 graag", "IBAN [iban] graag"},
+		{"NL91ABNA0417164300", "[iban]"},
+		{"nl91abna0417164300.", "[iban]."},
+		{"GB82 WEST 1234 5698 7654 32", "[iban]"},
+		{"BSN 111222333", "BSN [bsn]"},
+		{"bsn: 123456782.", "bsn: [bsn]."},
+		{"1234.56.782", "[bsn]"},
+		{"Dorpsstraat 1, 1234 AB 12", "Dorpsstraat 1, [postcode+huisnummer]"},
+		{"1234AB 12a", "[postcode+huisnummer]"},
+		{"1234 AB 12-3 hoog", "[postcode+huisnummer] hoog"},
+		{"zie https://example.org/x?a=1&mail=jan@x.nl.", "zie https://example.org/x?[parameters]."},
+		{"www.example.org/zoek?q=bsn", "www.example.org/zoek?[parameters]"},
+		{"HTTPS://Example.org/p?x=1#top", "HTTPS://Example.org/p?[parameters]"},
+		{"https://example.org/u/jan@example.nl", "https://example.org/u/[e-mail]"},
+		/* look-alikes that stay */
+		{"123456789", "123456789"},                       /* fails the 11-check */
+		{"NL91 ABNA 0417 1643 01", "NL91 ABNA 0417 1643 01"}, /* wrong IBAN check */
+		{"NL91ABNA0417164301", "NL91ABNA0417164301"},
+		{"2020 is 12", "2020 is 12"},
+		{"1234 AB", "1234 AB"},
+		{"op 01-02-2024 om 10:00", "op 01-02-2024 om 10:00"},
+		{"in 2024 kwamen 12345 reacties", "in 2024 kwamen 12345 reacties"},
+		{"06-1234567", "06-1234567"},                     /* nine digits */
+		{"061234567890", "061234567890"},                 /* twelve */
+		{"1234567820", "1234567820"},                     /* ten digits, no BSN */
+		{"info@gemeente", "info@gemeente"},
+		{"@SUM(1+2)", "@SUM(1+2)"},
+		{"=HYPERLINK(\"x\")", "=HYPERLINK(\"x\")"},
+		{"https://example.org/pad#kop", "https://example.org/pad#kop"},
+		{"versie 2.0, 3,5 procent", "versie 2.0, 3,5 procent"},
+		{"TEST123456782", "TEST123456782"},               /* inside a word */
+		{"één 0612345678é", "één 0612345678é"},
+		{"", ""},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = exp_redact(cases[i][0]);
+		assert_non_null(got);
+		if (strcmp(got, cases[i][1]) != 0)
+			fail_msg("redacting '%s': got '%s', want '%s'", cases[i][0], got, cases[i][1]);
+		free(got);
+	}
+	/* exp_clean_text redacts too, and repairs invalid UTF-8 first. */
+	{
+		char *got = exp_clean_text("a\xff 06-12345678");
+		assert_string_equal(got, "a\xef\xbf\xbd [telefoon]");
+		free(got);
+	}
+}
+
+static const char *const all_files[] = {"summary.csv", "themes.csv", "items.csv",
+					"summary.json", "summary.md", "report.html"};
+
+/* Every format, with and without authors: no personal data, no hidden item, the
+ * look-alikes kept, the hostile text inert. */
+static void test_privacy(void **state)
+{
+	static const char *const never[] = {
+		"jan.jansen@example.nl", "06-12345678", "+31 6 1234", "NL91 ABNA 0417 1643 00",
+		"111222333", "1234 AB 12", "token=abc", "Verborgen", "kwak-kwak",
+		"piet@example.nl", "020-1234567", "?x=1"};
+	struct fx *x = *state;
+	struct core_err err = {0};
+	struct exp_opts authors = {.include_authors = 1};
+
+	assert_int_equal(export_to(x, "p", EXP_CSV | EXP_JSON | EXP_MD | EXP_HTML, NULL, &err), 0);
+	assert_int_equal(export_to(x, "pa", EXP_CSV, &authors, &err), 0);
+	for (size_t i = 0; i < 6; i++) {
+		char *s = read_out(x, "p", all_files[i]);
+		for (size_t j = 0; j < sizeof(never) / sizeof(never[0]); j++)
+			if (strstr(s, never[j]))
+				fail_msg("%s holds '%s'", all_files[i], never[j]);
+		free(s);
+	}
+	{
+		char *s = read_out(x, "p", "items.csv");
+		assert_non_null(strstr(s, "Mail mij op [e-mail] of bel [telefoon], of [telefoon]."));
+		assert_non_null(strstr(s, "Mijn IBAN is [iban] en mijn BSN [bsn]; adres "
+					  "[postcode+huisnummer]."));
+		assert_non_null(strstr(s, "Blijft staan: 123456789, NL91 ABNA 0417 1643 01 en 2020 is 12."));
+		assert_non_null(strstr(s, "https://example.org/p?[parameters]"));
+		/* Formulas stay text: a leading apostrophe, also for @ and a HYPERLINK. */
+		assert_non_null(strstr(s, ",\"'@SUM(1+1) and "));
+		assert_non_null(strstr(s, ",\"'=HYPERLINK("));
+		free(s);
+		s = read_out(x, "pa", "items.csv");
+		assert_non_null(strstr(s, ",Piet <[e-mail]>\r\n"));
+		assert_null(strstr(s, "piet@"));
+		free(s);
+		s = read_out(x, "p", "report.html");
+		assert_false(has_ci(s, "<img"));
+		assert_false(has_ci(s, "<script"));
+		assert_non_null(strstr(s, "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"));
+		free(s);
+		s = read_out(x, "p", "summary.md");
+		assert_false(has_ci(s, "<img"));
+		free(s);
+	}
+	{
+		/* Hidden items are not counted either: 26 stored, one hidden. */
+		json_t *root = load_summary(x, "p");
+		assert_int_equal(num(root, "items"), N_ITEMS + N_EXTRA - 1);
+		assert_int_equal(num(root, "reviewed_items"), 1);
+		json_decref(root);
+	}
+}
+
+/* Dutch Excel: BOM, ';', decimal comma; lists holding ';' are quoted. */
+static void test_excel(void **state)
+{
+	struct fx *x = *state;
+	struct core_err err = {0};
+	struct exp_opts o = {.excel = 1};
+	char *s;
+
+	assert_int_equal(export_to(x, "xl", EXP_CSV, &o, &err), 0);
+	s = read_out(x, "xl", "summary.csv");
+	assert_memory_equal(s, "\xEF\xBB\xBF" "code;title;items;", 20);
+	assert_non_null(strstr(s, "\r\nA1;Digitaal als standaard;11;8;2;1;0;0,800;0,490;0,943;T1\r\n"));
+	assert_non_null(strstr(s, "\r\nA2;Eén overheid, één deur;9;3;5;0;1;0,375;0,137;0,694;\"T2;T1\"\r\n"));
+	free(s);
+	s = read_out(x, "xl", "items.csv");
+	assert_memory_equal(s, "\xEF\xBB\xBF" "id;source;", 13);
+	assert_non_null(strstr(s, ";\"'=HYPERLINK(\"\"x\"\")\"\r\n"));
+	free(s);
+	s = read_out(x, "xl", "themes.csv");
+	assert_memory_equal(s, "\xEF\xBB\xBF" "id;label;", 12);
+	free(s);
+}
+
+static void test_ambition_group(void **state)
+{
+	struct fx *x = *state;
+	struct core_err err = {0};
+	struct exp_opts o = {.ambition = "A2"};
+	json_t *root;
+	char *s;
+
+	root = filtered(x, "a2", &o);
+	assert_int_equal(num(root, "items"), 11); /* 9 seeds + 2 extras with an A2 stance */
+	assert_int_equal(json_array_size(json_object_get(root, "ambitions")), 1);
+	assert_string_equal(json_string_value(json_object_get(amb(root, 0), "code")), "A2");
+	assert_int_equal(num(amb(root, 0), "objection"), 6);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(root, "filters"),
+							      "ambition")), "A2");
+	json_decref(root);
+
+	o = (struct exp_opts){.ambition = "general"};
+	root = filtered(x, "gen", &o);
+	assert_int_equal(num(root, "items"), 3);
+	assert_int_equal(num(root, "general"), 3);
+	json_decref(root);
+
+	o = (struct exp_opts){.ambition = "A9"};
+	assert_int_equal(export_to(x, "bad", EXP_JSON, &o, &err), CORE_EUSAGE);
+	assert_non_null(strstr(err.msg, "unknown ambition 'A9'"));
+	assert_non_null(strstr(err.msg, "A1, A2"));
+
+	o = (struct exp_opts){.group = "inwoner"};
+	root = filtered(x, "grp", &o);
+	assert_int_equal(num(root, "items"), 2); /* the third inwoner item is hidden */
+	assert_int_equal(num(amb(root, 0), "support"), 1);
+	assert_int_equal(num(amb(root, 1), "objection"), 1);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(root, "filters"),
+							      "group")), "inwoner");
+	json_decref(root);
+	s = read_out(x, "grp", "items.csv");
+	{
+		struct csv_rows r;
+		csv_parse(s, &r);
+		assert_int_equal(r.n, 1 + 2);
+		csv_free(&r);
+	}
+	free(s);
+}
+
+/* Golden files: the fixture store exported in every format, compared byte for byte.
+ * Regenerate after an intended change with UPDATE_GOLDEN=1 (the files are rewritten
+ * under tests/fixtures/golden/ and the test passes); review the diff before committing. */
+static void golden_check(struct fx *x, const char *sub, const char *name)
+{
+	char *got_path = out_path(x, sub, name);
+	char *want_path = core_asprintf("%s/golden/%s/%s", FIXTURES_DIR, sub, name);
+	size_t got_len = 0, want_len = 0;
+	char *got = slurp(got_path, &got_len), *want;
+	const char *update = getenv("UPDATE_GOLDEN");
+
+	assert_non_null(got);
+	if (update && strcmp(update, "1") == 0) {
+		char *dir = core_asprintf("%s/golden/%s", FIXTURES_DIR, sub);
+		FILE *f;
+		mkdir(FIXTURES_DIR "/golden", 0777);
+		mkdir(dir, 0777);
+		f = fopen(want_path, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(got, 1, got_len, f), got_len);
+		assert_int_equal(fclose(f), 0);
+		free(dir);
+	}
+	want = slurp(want_path, &want_len);
+	if (!want)
+		fail_msg("no golden file %s (run with UPDATE_GOLDEN=1 to create it)", want_path);
+	if (got_len != want_len || memcmp(got, want, got_len) != 0) {
+		size_t i = 0;
+		while (i < got_len && i < want_len && got[i] == want[i])
+			i++;
+		fail_msg("%s differs from %s at byte %zu (UPDATE_GOLDEN=1 regenerates after an "
+			 "intended change)", got_path, want_path, i);
+	}
+	free(got);
+	free(want);
+	free(got_path);
+	free(want_path);
+}
+
+static void test_golden(void **state)
+{
+	struct fx *x = *state;
+	struct core_err err = {0};
+	struct exp_opts excel = {.excel = 1}, en = {.report_lang = "en"};
+	const int all = EXP_CSV | EXP_JSON | EXP_MD | EXP_HTML;
+
+	assert_int_equal(export_to(x, "nl", all, NULL, &err), 0);
+	assert_int_equal(export_to(x, "excel", EXP_CSV, &excel, &err), 0);
+	assert_int_equal(export_to(x, "en", EXP_MD | EXP_HTML, &en, &err), 0);
+	for (size_t i = 0; i < 6; i++)
+		golden_check(x, "nl", all_files[i]);
+	for (size_t i = 0; i < 3; i++)
+		golden_check(x, "excel", all_files[i]);
+	golden_check(x, "en", "summary.md");
+	golden_check(x, "en", "report.html");
+}
+
+/* The time chart and its table count the same items, per week and source. */
+static void test_timeline(void **state)
+{
+	struct fx *x = *state;
+	struct core_err err = {0};
+	json_t *root, *weeks, *wk;
+	int64_t total = 0;
+	char *s;
+	int ok;
+
+	assert_int_equal(exp_week_of("2024-03-01T10:00:00Z", &ok), 19779); /* Mon 2024-02-26 */
+	assert_true(ok);
+	assert_int_equal(exp_week_of("2024-02-26", &ok), 19779);
+	assert_int_equal(exp_week_of("2024-03-03", &ok), 19779); /* Sunday */
+	assert_int_equal(exp_week_of("2024-03-04", &ok), 19786);
+	assert_int_equal(exp_week_of("1970-01-01", &ok), -3); /* Monday 1969-12-29 */
+	exp_week_of("yesterday", &ok);
+	assert_false(ok);
+
+	assert_int_equal(export_to(x, "tl", EXP_JSON | EXP_HTML, NULL, &err), 0);
+	root = load_summary(x, "tl");
+	weeks = json_object_get(root, "weeks");
+	assert_int_equal(json_array_size(weeks), 4); /* weeks with items only */
+	wk = json_array_get(weeks, 0);
+	assert_string_equal(json_string_value(json_object_get(wk, "week")), "2024-02-26");
+	assert_int_equal(num(json_object_get(wk, "sources"), "web"), 3); /* 1-3 March */
+	for (size_t i = 0; i < json_array_size(weeks); i++)
+		total += num(json_array_get(weeks, i), "items");
+	assert_int_equal(total, num(root, "items"));
+	json_decref(root);
+	s = read_out(x, "tl", "report.html");
+	assert_non_null(strstr(s, "<figure id=\"chart-timeline\">"));
+	assert_non_null(strstr(s, "<table id=\"table-timeline\">"));
+	assert_non_null(strstr(s, "<tr><td>2024-02-26</td><td class=\"n\">3</td><td class=\"n\">0</td>"
+				  "<td class=\"n\">3</td></tr>"));
+	assert_non_null(strstr(s, "<figure id=\"chart-themes\">"));
+	assert_non_null(strstr(s, "<table id=\"table-themes\">"));
+	assert_non_null(strstr(s, "<figure id=\"chart-ambitions\">"));
+	assert_non_null(strstr(s, "<table id=\"table-ambitions\">"));
+	free(s);
+}
+
 int test_exports(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -822,6 +1173,12 @@ int test_exports(void)
 		cmocka_unit_test_setup_teardown(test_authors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listing, setup, teardown),
+		cmocka_unit_test(test_redact),
+		cmocka_unit_test_setup_teardown(test_privacy, setup_golden, teardown),
+		cmocka_unit_test_setup_teardown(test_excel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ambition_group, setup_golden, teardown),
+		cmocka_unit_test_setup_teardown(test_timeline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_golden, setup_golden, teardown),
 	};
 	return cmocka_run_group_tests_name("exports", tests, NULL, NULL);
 }
