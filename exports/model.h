@@ -163,6 +163,12 @@ struct exp_words {
 		*decided_by, *origin[3], *time_title, *week, *total, *other, *theme_chart,
 		*reviewed, *automated, *method_auto_what, *privacy, *channel, *period_word;
 };
+
+/* "1 reactie", "2 reacties": the word that goes with a count. */
+static inline const char *exp_count_word(const struct exp_words *w, long long n)
+{
+	return n == 1 ? w->item_word : w->items_word;
+}
 const struct exp_words *exp_words(const char *lang);
 /* Title of ambition a in the report language. */
 const char *exp_amb_title(const struct core_ambition *a, const char *lang);

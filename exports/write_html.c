@@ -231,7 +231,7 @@ static int html_ambitions(FILE *f, const struct exp_model *m, const struct exp_w
 		html_text(f, row->amb->code);
 		fputs(" ", f);
 		html_text(f, exp_amb_title(row->amb, m->report_lang));
-		fprintf(f, "</h3>\n<p>%lld %s; %s: ", (long long)row->items, w->items_word, w->share);
+		fprintf(f, "</h3>\n<p>%lld %s; %s: ", (long long)row->items, exp_count_word(w, row->items), w->share);
 		share_text(f, w, row);
 		if (row->n_theme_order) {
 			fprintf(f, ". %s: ", w->themes);
@@ -346,7 +346,7 @@ static int html_themes(FILE *f, const struct exp_model *m, const struct exp_word
 		html_text(f, row->t.id);
 		fputs(": ", f);
 		html_text(f, row->t.label);
-		fprintf(f, "</h3>\n<p>%lld %s", (long long)row->size, w->items_word);
+		fprintf(f, "</h3>\n<p>%lld %s", (long long)row->size, exp_count_word(w, row->size));
 		for (size_t a = 0; a < m->n_ambs; a++) {
 			if (!row->amb_items[a])
 				continue;
@@ -594,8 +594,8 @@ static void html_method(FILE *f, const struct exp_model *m, const struct exp_wor
 		(long long)m->origins[0], w->origin[1], (long long)m->origins[1], w->origin[2],
 		(long long)m->origins[2]);
 	fprintf(f, "<li>%s: %s %lld %s</li>\n<li>%s: %lld %s</li>\n", w->automated,
-		w->method_auto_what, (long long)m->items, w->items_word, w->reviewed,
-		(long long)m->reviewed, w->items_word);
+		w->method_auto_what, (long long)m->items, exp_count_word(w, m->items), w->reviewed,
+		(long long)m->reviewed, exp_count_word(w, m->reviewed));
 	fprintf(f, "<li>%s: %s %lld, %s %llu, %s %d, ", w->method_run, w->run_word,
 		(long long)m->run.id, w->seed, (unsigned long long)m->run.seed, w->themes_k,
 		m->run.k);
@@ -649,7 +649,7 @@ int exp_write_html(const struct exp_model *m, const char *dir, struct core_strli
 	fputs(": ", o.f);
 	html_text(o.f, title);
 	fprintf(o.f, "</h1>\n<p class=\"meta\">%s: %s – %s · %lld %s · %s ", w->period, from, to,
-		(long long)m->items, w->items_word, w->generated);
+		(long long)m->items, exp_count_word(w, m->items), w->generated);
 	html_text(o.f, m->generated_at);
 	fputs("</p>\n</header>\n<main>\n", o.f);
 	if ((rc = html_ambitions(o.f, m, w)) || (rc = html_themes(o.f, m, w)) ||

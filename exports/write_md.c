@@ -102,7 +102,7 @@ static int md_ambitions(FILE *f, const struct exp_model *m, const struct exp_wor
 		fputs(" ", f);
 		md_text(f, exp_amb_title(row->amb, m->report_lang));
 		fprintf(f, "\n\n%lld %s: %lld %s, %lld %s, %lld %s, %lld %s. %s: ",
-			(long long)row->items, w->items_word, (long long)row->stance[1],
+			(long long)row->items, exp_count_word(w, row->items), (long long)row->stance[1],
 			w->stance[1], (long long)row->stance[2], w->stance[2],
 			(long long)row->stance[3], w->stance[3], (long long)row->stance[4],
 			w->stance[4], w->share);
@@ -165,7 +165,7 @@ static int md_themes(FILE *f, const struct exp_model *m, const struct exp_words 
 		md_text(f, row->t.id);
 		fputs(": ", f);
 		md_text(f, row->t.label);
-		fprintf(f, "\n\n%lld %s", (long long)row->size, w->items_word);
+		fprintf(f, "\n\n%lld %s", (long long)row->size, exp_count_word(w, row->size));
 		for (size_t a = 0; a < m->n_ambs; a++) {
 			if (!row->amb_items[a])
 				continue;
@@ -249,8 +249,8 @@ static void md_method(FILE *f, const struct exp_model *m, const struct exp_words
 		(long long)m->origins[0], w->origin[1], (long long)m->origins[1], w->origin[2],
 		(long long)m->origins[2]);
 	fprintf(f, "- %s: %s %lld %s\n- %s: %lld %s\n", w->automated, w->method_auto_what,
-		(long long)m->items, w->items_word, w->reviewed, (long long)m->reviewed,
-		w->items_word);
+		(long long)m->items, exp_count_word(w, m->items), w->reviewed, (long long)m->reviewed,
+		exp_count_word(w, m->reviewed));
 	fprintf(f, "- %s: %s %lld, %s %llu, %s %d, %s\n", w->method_run, w->run_word,
 		(long long)m->run.id, w->seed, (unsigned long long)m->run.seed, w->themes_k,
 		m->run.k, m->run.finished_at);
@@ -303,7 +303,7 @@ int exp_write_md(const struct exp_model *m, const char *dir, struct core_strlist
 	fprintf(o.f, "# %s: ", w->heard);
 	md_text(o.f, exp_vision_title(m->cfg, m->report_lang));
 	fprintf(o.f, "\n\n%s: %s – %s · %lld %s · %s %s\n\n", w->period, from[0] ? from : "-",
-		to[0] ? to : "-", (long long)m->items, w->items_word, w->generated,
+		to[0] ? to : "-", (long long)m->items, exp_count_word(w, m->items), w->generated,
 		m->generated_at);
 	if ((rc = md_ambitions(o.f, m, w)) || (rc = md_themes(o.f, m, w)) ||
 	    (rc = md_campaigns(o.f, m, w))) {
