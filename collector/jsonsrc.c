@@ -78,7 +78,7 @@ static char *when(json_t *v)
 		long long x = json_integer_value(v);
 		if (x > 100000000000LL) /* milliseconds */
 			x /= 1000;
-		if (x <= 0)
+		if (x <= 0 || x > 253402300799LL) /* after 9999-12-31: not a time */
 			return NULL;
 		t = (time_t)x;
 	} else if (!json_is_string(v) || core_time_parse(json_string_value(v), &t)) {

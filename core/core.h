@@ -104,7 +104,8 @@ uint64_t core_hash64(const void *p, size_t n, uint64_t seed);
  * "2024-03-01 10:00"), RFC 822 dates as in RSS ("Tue, 05 Mar 2024 10:00:00 +0100"),
  * and Dutch day-first dates "05-03-2024" / "05-03-2024 10:00". 0 ok, -1 unparseable. */
 int core_time_parse(const char *s, time_t *out);
-/* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into out[21]. */
+/* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into out[21], always 20 characters: times
+ * outside the years 1..9999 are clamped to that range. */
 void core_time_format(time_t t, char out[21]);
 /* Parses "90s", "30m", "6h", "2d" (also a bare number of seconds). 0 ok, -1 invalid. */
 int core_duration_parse(const char *s, long *seconds);

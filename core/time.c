@@ -86,8 +86,10 @@ static int clock_part(const char **p, struct tm *tm)
 
 static int finish(struct tm *tm, long off, const char *rest, time_t *out)
 {
+	/* years 1..9999 only: four digits is what core_time_format writes back */
 	if (tm->tm_mon < 0 || tm->tm_mon > 11 || tm->tm_mday < 1 || tm->tm_mday > 31 ||
-	    tm->tm_hour > 23 || tm->tm_min > 59 || tm->tm_sec > 60 || tm->tm_year < 0)
+	    tm->tm_hour > 23 || tm->tm_min > 59 || tm->tm_sec > 60 || tm->tm_year < 1 - 1900 ||
+	    tm->tm_year > 9999 - 1900)
 		return -1;
 	skip_space(&rest);
 	if (*rest)
@@ -189,9 +191,20 @@ int core_time_parse(const char *s, time_t *out)
 
 void core_time_format(time_t t, char out[21])
 {
+	/* 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z: always exactly 20 characters */
+	const time_t lo = -62135596800, hi = 253402300799;
 	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	if (t < lo)
+		t = lo;
+	if (t > hi)
+		t = hi;
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(out, 21, "1970-01-01T00:00:00Z");
+		return;
+	}
+	snprintf(out, 21, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 int core_duration_parse(const char *s, long *seconds)

@@ -305,6 +305,13 @@ static void time_formats(void **state)
 	assert_int_equal(core_time_parse("2024-13-05", &t), -1);
 	assert_int_equal(core_time_parse("2024-03-05T25:00", &t), -1);
 	assert_int_equal(core_time_parse("2024-03-05 junk", &t), -1);
+	/* found by fuzzing: a six-digit year overflowed the formatted date */
+	assert_int_equal(core_time_parse("Tue, 05 Mar 123456 10:00:00 GMT", &t), -1);
+	assert_int_equal(core_time_parse("10000-03-05", &t), -1);
+	core_time_format((time_t)1 << 50, out);
+	assert_string_equal(out, "9999-12-31T23:59:59Z");
+	core_time_format(-((time_t)1 << 50), out);
+	assert_string_equal(out, "0001-01-01T00:00:00Z");
 }
 
 static void durations(void **state)
