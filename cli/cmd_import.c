@@ -4,12 +4,37 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "collector.h"
 
+/* Progress on stderr, only for a terminal and files over 8 MiB, at most every 1 %. */
+struct progress {
+	int last;
+};
+
+static void show_progress(uint64_t done, uint64_t total, void *ctx)
+{
+	struct progress *p = ctx;
+	int pct = total ? (int)(done * 100 / total) : 0;
+	if (pct > 100)
+		pct = 100;
+	if (pct == p->last)
+		return;
+	p->last = pct;
+	fprintf(stderr, "\rimport: %3d%% (%llu of %llu MiB)", pct,
+		(unsigned long long)(done >> 20), (unsigned long long)(total >> 20));
+	if (pct == 100)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
+	struct progress prog = {.last = -1};
+	struct stat st;
 	static const struct option longopts[] = {
 		{"format", required_argument, 0, 'f'},  {"source", required_argument, 0, 's'},
 		{"text", required_argument, 0, 'T'},    {"id", required_argument, 0, 'I'},
@@ -74,6 +99,11 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		return cli_usage("import", "unexpected argument '%s'", argv[optind]);
 	if ((rc = cli_store(cli)))
 		return rc;
+	if (!cli->quiet && isatty(STDERR_FILENO) && stat(o.path, &st) == 0 &&
+	    st.st_size > (8 << 20)) {
+		o.progress = show_progress;
+		o.progress_ctx = &prog;
+	}
 	if (col_import_file(cli->db, &cli->cfg, &o, &rep, &err)) {
 		col_import_report_release(&rep);
 		return cli_fail(&err);

@@ -73,6 +73,11 @@ static const struct cli_option init_opts[] = {
 	{"--force", "overwrite an existing configuration file"},
 	{0},
 };
+static const struct cli_option serve_opts[] = {
+	{"--listen ADDR:PORT", "address to listen on (default: server.listen, "
+			       "127.0.0.1:8080; port 0 picks a free one)"},
+	{0},
+};
 static const struct cli_option no_opts[] = {{0}};
 
 /* Sorted by name; `help` prints them in this order. */
@@ -119,6 +124,14 @@ const struct cli_command cli_commands[] = {
 	 "Lists stored items with their language, theme, campaign and the ambitions and\n"
 	 "stances of the latest analysis run (before any run: without analysis).",
 	 items_opts},
+	{"serve", cmd_serve, "[--listen ADDR:PORT]",
+	 "run the web-form intake server until SIGTERM/SIGINT",
+	 "Serves the configured forms at /forms/NAME (HTML, Dutch or English) and takes form\n"
+	 "tools' JSON at /api/forms/NAME/submissions. A submission is answered (303 or 201)\n"
+	 "only after it is committed to the database; retries with the same Idempotency-Key\n"
+	 "are stored once. GET /healthz reports whether the database takes writes. Prints\n"
+	 "\"listening on http://ADDR:PORT\" once it accepts connections.",
+	 serve_opts},
 	{"sources", cmd_sources, "[--json]",
 	 "show each source's health: last fetch, status, next due, errors",
 	 "Per source: type, URL, last attempt and success, HTTP status, next due time,\n"

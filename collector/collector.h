@@ -76,6 +76,11 @@ struct col_import_opts {
 	const char *encoding;   /* NULL/"utf-8" or "windows-1252"/"cp1252"/"latin1" */
 	char delimiter;         /* 0 = detect (',' or ';' or tab) */
 	int dry_run;
+	/* appended (issue 4): called after each chunk read with the bytes read so far and the
+	 * file's size, so cli/ can show progress; NULL for none. Never called with done >
+	 * total for a file that does not grow while it is read. */
+	void (*progress)(uint64_t done, uint64_t total, void *ctx);
+	void *progress_ctx;
 };
 
 struct col_reject {
@@ -99,5 +104,90 @@ void col_import_report_release(struct col_import_report *r);
 int col_import_file(struct core_db *db, const struct core_config *cfg,
 		    const struct col_import_opts *opts, struct col_import_report *rep,
 		    struct core_err *err);
+
+/* ---- web-form intake (forms.c): pure decoding and validation, no I/O. The server
+ * (server/) feeds request bytes in and gets a validated submission or per-field errors. */
+
+#define COL_FORM_HONEYPOT "website" /* hidden by CSS; only bots fill it */
+#define COL_FORM_TOKEN "_token"     /* the signed time token of the page */
+#define COL_FORM_EMAIL "email"
+#define COL_FORM_CONSENT "consent"
+#define COL_FORM_GENERAL "general"  /* ambition choice: about the vision as a whole */
+
+struct col_form_field {
+	char *name, *value; /* NUL-terminated, valid UTF-8 without NUL bytes */
+};
+/* Decoded fields in arrival order; repeated names (checkboxes) appear repeatedly.
+ * Set max_fields and max_value before adding (0 = 64 fields / 1 MiB). */
+struct col_form_fields {
+	struct col_form_field *v;
+	size_t n, cap;
+	size_t max_fields, max_value;
+};
+/* Adds a copy of name=value. CORE_ELIMIT past max_fields or max_value bytes;
+ * CORE_ERUNTIME on invalid UTF-8 or a NUL byte. err names the field either way. */
+int col_form_fields_add(struct col_form_fields *f, const char *name, size_t nlen,
+			const char *value, size_t vlen, struct core_err *err);
+/* First value of name, NULL when absent. Borrowed from f. */
+const char *col_form_fields_get(const struct col_form_fields *f, const char *name);
+void col_form_fields_release(struct col_form_fields *f);
+
+/* Decodes an application/x-www-form-urlencoded body ('+' is a space, %XX escapes)
+ * into f. A bad escape is CORE_ERUNTIME; caps as col_form_fields_add. */
+int col_form_urldecode(const char *body, size_t len, struct col_form_fields *f,
+		       struct core_err *err);
+
+/* Maps a form tool's JSON submission (an object) to fields through form->api_mapping
+ * (role -> dotted path such as "answers.reactie" or "answers.0.text"); roles without a
+ * mapping are looked up at the top level under the form's field name (text_field,
+ * ambition_field, ...; "id", "time", "author", "email", "consent", "lang"). Arrays give
+ * repeated fields, numbers and booleans their JSON spelling. The tool's own id goes to
+ * *submission_id (malloc'ed, caller frees; NULL when absent); time and author become the
+ * fields "_time" and "_author". Errors name the role: CORE_ERUNTIME, or CORE_ELIMIT. */
+int col_form_map_json(const struct core_form *form, const char *body, size_t len,
+		      struct col_form_fields *f, char **submission_id, struct core_err *err);
+
+#define COL_FORM_MAX_ERRORS 16
+struct col_form_error {
+	char field[64];   /* the form's field name */
+	const char *code; /* required, too_long, unknown_value, unknown_field, repeated,
+			   * invalid_email, consent_needed, invalid_time, token */
+};
+struct col_submission {
+	struct core_item item;  /* text, lang, group, email (only with consent), author,
+				 * published_at, declared stance and ambitions */
+	int consent;
+	int honeypot;           /* 1 when the honeypot field was filled */
+	struct col_form_error errors[COL_FORM_MAX_ERRORS];
+	size_t n_errors;
+	char request_hash[17];  /* fingerprint of everything stored, for idempotency */
+};
+/* Validates f against form and the vision's ambitions in cfg; lang is the page language
+ * (NULL: the form's). Returns 0 (n_errors says whether it is valid) or CORE_ENOMEM.
+ * sub->item is filled only when valid; release sub with col_submission_release. */
+int col_form_validate(const struct core_config *cfg, const struct core_form *form,
+		      const struct col_form_fields *f, const char *lang,
+		      struct col_submission *sub, struct core_err *err);
+void col_submission_release(struct col_submission *sub);
+/* The message for an error code in lang ("en", else Dutch). Static string. */
+const char *col_form_message(const char *code, const char *lang);
+
+/* SHA-256 and HMAC-SHA256 (FIPS 180-4, RFC 2104). */
+void col_sha256(const void *data, size_t len, unsigned char out[32]);
+void col_hmac_sha256(const void *key, size_t klen, const void *data, size_t len,
+		     unsigned char out[32]);
+/* 0 when sig (hex, optionally "sha256=" first) is HMAC-SHA256(key, data); compared in
+ * constant time. -1 otherwise. */
+int col_hmac_check(const char *key, const void *data, size_t len, const char *sig);
+
+/* Signed time token of a form page: "<unix time>.<16 hex nonce>.<64 hex HMAC over form
+ * name, time and nonce>". out needs COL_TOKEN_MAX bytes. */
+#define COL_TOKEN_MAX 112
+void col_form_token_make(const char *secret, const char *form, time_t now,
+			 const char nonce[17], char out[COL_TOKEN_MAX]);
+/* 0: genuine and at least min_fill seconds old, at most max_age; -1 malformed or forged;
+ * -2 too fresh; -3 expired. nonce_out[17] receives the nonce when genuine. */
+int col_form_token_check(const char *secret, const char *form, const char *token,
+			 time_t now, long min_fill, long max_age, char nonce_out[17]);
 
 #endif

@@ -59,6 +59,7 @@ struct seen {
 struct imp {
 	struct core_db *db;
 	const struct col_import_opts *opts;
+	uint64_t file_size;      /* for progress reports */
 	struct col_import_report *rep;
 	struct core_err *err;
 	const char *path;
@@ -574,6 +575,8 @@ static int reader_next(struct imp *im, struct reader *r, const char **data, size
 	if (r->total > IMPORT_MAX_FILE)
 		return core_err_set(im->err, CORE_ELIMIT,
 				    "cannot import '%s': the file is over 2 GiB; split it", im->path);
+	if (im->opts->progress && got)
+		im->opts->progress(r->total, im->file_size, im->opts->progress_ctx);
 	if (!r->started) {
 		r->started = 1;
 		/* Excel's "Unicode text" is UTF-16; read as bytes it would look like garbage. */
@@ -1279,6 +1282,7 @@ int col_import_file(struct core_db *db, const struct core_config *cfg,
 				  "split it", im.path);
 		goto out;
 	}
+	im.file_size = (uint64_t)st.st_size;
 
 	im.source = opts->source && *opts->source ? core_strdup(opts->source)
 						  : source_from_path(opts->path);

@@ -559,9 +559,15 @@ static int load_form(struct ctx *c, json_t *o, const char *path, struct core_for
 {
 	static const char *const keys[] = {"name", "title", "fields", "text_field",
 					   "ambition_field", "stance_field", "group_field",
-					   "groups", "lang", "max_text", NULL};
+					   "groups", "lang", "max_text",
+					   /* issue 4: the web-form intake */
+					   "api_mapping", "api_secret", "frame_ancestors",
+					   "cors_origins", "min_fill_seconds", NULL};
+	static const char *const roles[] = {"text", "id", "time", "author", "ambition",
+					    "stance", "group", "email", "consent", "lang", NULL};
 	char p[CFG_PATH_MAX];
-	long max_text = 10000;
+	long max_text = 10000, min_fill = 3;
+	json_t *map;
 	int rc;
 
 	if (!json_is_object(o))
@@ -578,6 +584,40 @@ static int load_form(struct ctx *c, json_t *o, const char *path, struct core_for
 	    (rc = get_int(c, o, path, "max_text", 10, 1000000, &max_text)))
 		return rc;
 	f->max_text = (size_t)max_text;
+	if ((rc = get_str(c, o, path, "api_secret", 0, &f->api_secret)) ||
+	    (rc = get_strlist(c, o, path, "frame_ancestors", &f->frame_ancestors)) ||
+	    (rc = get_strlist(c, o, path, "cors_origins", &f->cors_origins)) ||
+	    (rc = get_int(c, o, path, "min_fill_seconds", 0, 86400, &min_fill)))
+		return rc;
+	f->min_fill_s = min_fill;
+	if ((map = get_obj(c, o, path, "api_mapping", &rc))) {
+		const char *key;
+		json_t *v;
+		f->api_mapping = calloc(json_object_size(map) + 1, sizeof(*f->api_mapping));
+		if (!f->api_mapping)
+			return core_err_set(c->err, CORE_ENOMEM, "out of memory");
+		json_object_foreach(map, key, v) {
+			char mp[CFG_PATH_MAX];
+			int known = 0;
+			snprintf(mp, sizeof(mp), "%s.api_mapping.%s", path, key);
+			for (int i = 0; roles[i]; i++)
+				known |= !strcmp(roles[i], key);
+			if (!known)
+				return fail_at(c, mp, 0, "unknown role (text, id, time, author, "
+					       "ambition, stance, group, email, consent, lang)");
+			if (!json_is_string(v) || json_string_length(v) == 0)
+				return fail_at(c, mp, 0, "must be a JSON path such as "
+					       "\"answers.reactie\"");
+			f->api_mapping[f->n_api_mapping].name = strdup(key);
+			f->api_mapping[f->n_api_mapping].value = strdup(json_string_value(v));
+			f->n_api_mapping++;
+			if (!f->api_mapping[f->n_api_mapping - 1].name ||
+			    !f->api_mapping[f->n_api_mapping - 1].value)
+				return core_err_set(c->err, CORE_ENOMEM, "out of memory");
+		}
+	} else if (rc) {
+		return rc;
+	}
 	member_path(p, path, "name");
 	if (!valid_name(f->name))
 		return fail_at(c, p, 0, "'%s' is not a valid form name", f->name);
@@ -603,9 +643,12 @@ static int load_form(struct ctx *c, json_t *o, const char *path, struct core_for
 static int load_server(struct ctx *c, json_t *root, struct core_server *s)
 {
 	static const char *const keys[] = {"listen", "max_body", "rate_per_minute", "burst",
-					   NULL};
+					   /* issue 4: the web-form intake */
+					   "secret", "api_secret", "frame_ancestors", "max_fields",
+					   "queue", "per_ip_connections", NULL};
 	json_t *o;
-	long burst = s->burst;
+	long burst = s->burst, max_fields = s->max_fields, queue = s->queue;
+	long per_ip = s->per_ip_connections;
 	int rc;
 
 	if (!(o = get_obj(c, root, "$", "server", &rc)))
@@ -617,6 +660,18 @@ static int load_server(struct ctx *c, json_t *root, struct core_server *s)
 	    (rc = get_int(c, o, "$.server", "burst", 1, 100000, &burst)))
 		return rc;
 	s->burst = (int)burst;
+	if ((rc = get_str(c, o, "$.server", "secret", 0, &s->secret)) ||
+	    (rc = get_str(c, o, "$.server", "api_secret", 0, &s->api_secret)) ||
+	    (rc = get_strlist(c, o, "$.server", "frame_ancestors", &s->frame_ancestors)) ||
+	    (rc = get_int(c, o, "$.server", "max_fields", 4, 1000, &max_fields)) ||
+	    (rc = get_int(c, o, "$.server", "queue", 1, 1000000, &queue)) ||
+	    (rc = get_int(c, o, "$.server", "per_ip_connections", 1, 100000, &per_ip)))
+		return rc;
+	s->per_ip_connections = (int)per_ip;
+	s->max_fields = (int)max_fields;
+	s->queue = (int)queue;
+	if (s->secret && strlen(s->secret) < 16)
+		return fail_at(c, "$.server.secret", 0, "must be at least 16 characters");
 	{
 		const char *colon = strrchr(s->listen, ':');
 		char *end;
@@ -704,6 +759,9 @@ static int set_defaults(struct core_config *cfg)
 	cfg->server.max_body = 64 * 1024;
 	cfg->server.rate_per_min = 30;
 	cfg->server.burst = 10;
+	cfg->server.max_fields = 32;
+	cfg->server.queue = 4096;
+	cfg->server.per_ip_connections = 64;
 	cfg->analysis.seed = 42;
 	cfg->analysis.max_themes = 12;
 	cfg->analysis.ambition_threshold = 0.15;
@@ -925,9 +983,20 @@ void core_config_release(struct core_config *cfg)
 		free(f->group_field);
 		core_strlist_release(&f->groups);
 		free(f->lang);
+		for (size_t j = 0; j < f->n_api_mapping; j++) {
+			free(f->api_mapping[j].name);
+			free(f->api_mapping[j].value);
+		}
+		free(f->api_mapping);
+		free(f->api_secret);
+		core_strlist_release(&f->frame_ancestors);
+		core_strlist_release(&f->cors_origins);
 	}
 	free(cfg->forms);
 	free(cfg->server.listen);
+	free(cfg->server.secret);
+	free(cfg->server.api_secret);
+	core_strlist_release(&cfg->server.frame_ancestors);
 	free(cfg->analysis.default_lang);
 	free(cfg->exports.dir);
 	free(cfg->exports.lang);

@@ -181,6 +181,13 @@ struct core_form {
 	struct core_strlist groups; /* allowed respondent groups, empty = any */
 	char *lang;                 /* default "nl" */
 	size_t max_text;            /* default 10000 characters */
+	/* appended for the web-form intake (issue 4) */
+	struct core_header *api_mapping; /* role -> dotted JSON path, e.g. text -> answers.reactie */
+	size_t n_api_mapping;
+	char *api_secret;            /* HMAC-SHA256 key for the JSON endpoint, optional */
+	struct core_strlist frame_ancestors; /* CSP frame-ancestors, empty = server's */
+	struct core_strlist cors_origins;    /* origins allowed to call the JSON endpoint */
+	long min_fill_s;             /* minimum seconds between GET and POST, default 3 */
 };
 
 struct core_server {
@@ -188,6 +195,13 @@ struct core_server {
 	size_t max_body;     /* default 64 KiB */
 	double rate_per_min; /* per client, default 30 */
 	int burst;           /* default 10 */
+	/* appended for the web-form intake (issue 4) */
+	char *secret;        /* key for the forms' signed time tokens; default: random per start */
+	char *api_secret;    /* default HMAC key for every form's JSON endpoint, optional */
+	struct core_strlist frame_ancestors; /* CSP frame-ancestors, default 'none' */
+	int max_fields;      /* form fields per request, default 32 */
+	int queue;           /* submissions waiting for the writer before 503, default 4096 */
+	int per_ip_connections; /* open connections per client address, default 64 */
 };
 
 struct core_analysis {
@@ -281,7 +295,7 @@ void core_item_list_release(struct core_item_list *l);
 struct core_db *core_db_open(const char *path, struct core_err *err);
 void core_db_close(struct core_db *db); /* NULL-safe */
 int core_db_schema_version(struct core_db *db);
-#define CORE_DB_SCHEMA_VERSION 1
+#define CORE_DB_SCHEMA_VERSION 2
 
 /* Transactions (IMMEDIATE). Nesting is not supported. */
 int core_db_begin(struct core_db *db, struct core_err *err);
@@ -437,5 +451,24 @@ struct core_decision {
 	int64_t id;
 	char *created_at, *reviewer, *action, *target, *before, *after, *note;
 };
+
+/* ---- web-form submissions (issue 4) */
+
+enum core_sub_result {
+	CORE_SUB_NEW = 1,      /* stored now */
+	CORE_SUB_REPLAY = 2,   /* this key was stored before with the same request: it->id set */
+	CORE_SUB_CONFLICT = 3, /* this key was stored before with a different request */
+};
+/* Stores a form submission as a new item of source_id whose external_id is the
+ * submission's idempotency key, together with request_hash (a fingerprint of the whole
+ * request, not just the text) so a retry can be told from a reuse of the key. Runs in
+ * the caller's transaction (core_db_begin/commit): the item and its key commit together.
+ * An existing (source, external_id) is never changed. */
+int core_db_submission_put(struct core_db *db, int64_t source_id, struct core_item *it,
+			   const char *request_hash, enum core_sub_result *result,
+			   struct core_err *err);
+/* 0 when the database accepts writes (an empty IMMEDIATE transaction commits), else
+ * CORE_EDB with err set. */
+int core_db_writable(struct core_db *db, struct core_err *err);
 
 #endif

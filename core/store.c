@@ -76,6 +76,12 @@ static const char *const migrations[] = {
 	"  action TEXT NOT NULL, target_kind TEXT NOT NULL, target_id TEXT NOT NULL,"
 	"  before TEXT, after TEXT, note TEXT);"
 	"CREATE INDEX review_decisions_target ON review_decisions(target_kind, target_id);",
+	/* 2: web-form intake: the fingerprint of each submission's request, so a retry with
+	 * the same idempotency key (the item's external_id) is told from a reused key */
+	"CREATE TABLE submissions("
+	"  item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
+	"  request_hash TEXT NOT NULL,"
+	"  received_at TEXT NOT NULL);",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(N_MIGRATIONS == CORE_DB_SCHEMA_VERSION, "schema version and migrations agree");
@@ -85,7 +91,7 @@ _Static_assert(N_MIGRATIONS == CORE_DB_SCHEMA_VERSION, "schema version and migra
 
 enum stmt {
 	ST_ITEM_FIND, ST_ITEM_INSERT, ST_ITEM_UPDATE, ST_DECLARED_INSERT, ST_SOURCE_FIND,
-	ST_SOURCE_INSERT, ST_SOURCE_UPDATE, ST_COUNT
+	ST_SOURCE_INSERT, ST_SOURCE_UPDATE, ST_SUB_FIND, ST_SUB_INSERT, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -93,7 +99,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ITEM_INSERT] =
 		"INSERT INTO items(source_id, external_id, url, author, title, text, lang,"
 		" published_at, collected_at, respondent_group, email, declared_stance, content_hash)"
-		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+		/* New items are the common case (imports): try the insert first and look the
+		 * row up only when it exists, one index search instead of two. */
+		" ON CONFLICT(source_id, external_id) DO NOTHING",
 	[ST_ITEM_UPDATE] =
 		"UPDATE items SET url = ?, author = ?, title = ?, text = ?, published_at = ?,"
 		" content_hash = ?, edited = 1 WHERE id = ?",
@@ -106,6 +115,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"UPDATE sources SET type = ?1, url = ?2,"
 		" etag = CASE WHEN url IS ?2 THEN etag END,"
 		" last_modified = CASE WHEN url IS ?2 THEN last_modified END WHERE id = ?3",
+	[ST_SUB_FIND] = "SELECT i.id, s.request_hash FROM items i LEFT JOIN submissions s"
+			" ON s.item_id = i.id WHERE i.source_id = ? AND i.external_id = ?",
+	[ST_SUB_INSERT] = "INSERT INTO submissions(item_id, request_hash, received_at)"
+			  " VALUES(?,?,?)",
 };
 
 struct core_db {
@@ -211,7 +224,10 @@ struct core_db *core_db_open(const char *path, struct core_err *err)
 	 * because a form submission is acknowledged only after its commit: with FULL a
 	 * committed transaction survives power loss, not just a crash of inspraak. */
 	if ((rc = exec(db, "PRAGMA foreign_keys = ON", err)) ||
-	    (rc = exec(db, "PRAGMA synchronous = FULL", err)) || (rc = migrate(db, err)))
+	    (rc = exec(db, "PRAGMA synchronous = FULL", err)) ||
+	    /* 32 MiB of page cache: a large import's transaction then seldom spills pages
+	     * to the WAL before its commit (measured: the 1M-row import, issue 4). */
+	    (rc = exec(db, "PRAGMA cache_size = -32768", err)) || (rc = migrate(db, err)))
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(db->h, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
@@ -496,12 +512,57 @@ void core_item_list_release(struct core_item_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+static int item_insert(struct core_db *db, int64_t source_id, struct core_item *it, int *inserted,
+		       struct core_err *err)
+{
+	sqlite3_stmt *st = db->st[ST_ITEM_INSERT];
+	char now[21];
+	int rc = 0;
+
+	now_iso(now);
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, source_id);
+	bind_text(st, 2, it->external_id);
+	bind_text(st, 3, it->url);
+	bind_text(st, 4, it->author);
+	bind_text(st, 5, it->title);
+	bind_text(st, 6, it->text);
+	bind_text(st, 7, it->lang);
+	bind_text(st, 8, it->published_at);
+	bind_text(st, 9, it->collected_at ? it->collected_at : now);
+	bind_text(st, 10, it->group);
+	bind_text(st, 11, it->email);
+	bind_text(st, 12, it->declared_stance ? core_stance_name(it->declared_stance) : NULL);
+	bind_text(st, 13, it->content_hash);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_fail(db, err, "cannot store item");
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	*inserted = sqlite3_changes(db->h) > 0;
+	if (!*inserted)
+		return 0;
+	it->id = sqlite3_last_insert_rowid(db->h);
+	st = db->st[ST_DECLARED_INSERT];
+	for (size_t i = 0; i < it->declared_ambitions.n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, it->id);
+		bind_text(st, 2, it->declared_ambitions.v[i]);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = db_fail(db, err, "cannot store item's ambitions");
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 int core_db_item_put(struct core_db *db, int64_t source_id, struct core_item *it,
 		     enum core_put *result, struct core_err *err)
 {
 	sqlite3_stmt *st = db->st[ST_ITEM_FIND];
-	char now[21];
-	int rc = 0, step;
+	int rc = 0, step, inserted = 0;
 
 	if (!it->external_id || !it->text)
 		return core_err_set(err, CORE_ERUNTIME, "cannot store item: %s is missing",
@@ -509,11 +570,22 @@ int core_db_item_put(struct core_db *db, int64_t source_id, struct core_item *it
 	if (!it->content_hash[0])
 		core_text_fingerprint(it->text, it->content_hash);
 
+	if ((rc = item_insert(db, source_id, it, &inserted, err)))
+		return rc;
+	if (inserted) {
+		*result = CORE_PUT_NEW;
+		return 0;
+	}
+	/* (source, external_id) exists: the same content is a duplicate, else an edit. */
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, source_id);
 	bind_text(st, 2, it->external_id);
 	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
+	if (step != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_fail(db, err, "cannot read items");
+	}
+	{
 		int64_t id = sqlite3_column_int64(st, 0);
 		const char *hash = (const char *)sqlite3_column_text(st, 1);
 		int same = hash && strcmp(hash, it->content_hash) == 0;
@@ -538,46 +610,6 @@ int core_db_item_put(struct core_db *db, int64_t source_id, struct core_item *it
 		*result = CORE_PUT_UPDATED;
 		return rc;
 	}
-	sqlite3_reset(st);
-	if (step != SQLITE_DONE)
-		return db_fail(db, err, "cannot read items");
-
-	now_iso(now);
-	st = db->st[ST_ITEM_INSERT];
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, source_id);
-	bind_text(st, 2, it->external_id);
-	bind_text(st, 3, it->url);
-	bind_text(st, 4, it->author);
-	bind_text(st, 5, it->title);
-	bind_text(st, 6, it->text);
-	bind_text(st, 7, it->lang);
-	bind_text(st, 8, it->published_at);
-	bind_text(st, 9, it->collected_at ? it->collected_at : now);
-	bind_text(st, 10, it->group);
-	bind_text(st, 11, it->email);
-	bind_text(st, 12, it->declared_stance ? core_stance_name(it->declared_stance) : NULL);
-	bind_text(st, 13, it->content_hash);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_fail(db, err, "cannot store item");
-		sqlite3_reset(st);
-		return rc;
-	}
-	sqlite3_reset(st);
-	it->id = sqlite3_last_insert_rowid(db->h);
-	st = db->st[ST_DECLARED_INSERT];
-	for (size_t i = 0; i < it->declared_ambitions.n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, it->id);
-		bind_text(st, 2, it->declared_ambitions.v[i]);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			rc = db_fail(db, err, "cannot store item's ambitions");
-			break;
-		}
-	}
-	sqlite3_reset(st);
-	*result = CORE_PUT_NEW;
-	return rc;
 }
 
 int64_t core_db_item_count(struct core_db *db)
@@ -1163,3 +1195,55 @@ int core_db_run_campaigns(struct core_db *db, int64_t run_id, struct core_campai
 	*n = count;
 	return rc;
 }
+
+/* ---------------------------------------------------------------- form submissions */
+
+int core_db_submission_put(struct core_db *db, int64_t source_id, struct core_item *it,
+			   const char *request_hash, enum core_sub_result *result,
+			   struct core_err *err)
+{
+	sqlite3_stmt *st = db->st[ST_SUB_FIND];
+	enum core_put put;
+	char now[21];
+	int rc, step;
+
+	if (!it->external_id || !it->text || !request_hash)
+		return core_err_set(err, CORE_ERUNTIME, "cannot store submission: %s is missing",
+				    !it->external_id ? "its key" : !it->text ? "text" : "request hash");
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, source_id);
+	bind_text(st, 2, it->external_id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 1);
+		it->id = sqlite3_column_int64(st, 0);
+		*result = h && !strcmp(h, request_hash) ? CORE_SUB_REPLAY : CORE_SUB_CONFLICT;
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return db_fail(db, err, "cannot read submissions");
+	if ((rc = core_db_item_put(db, source_id, it, &put, err)))
+		return rc;
+	now_iso(now);
+	st = db->st[ST_SUB_INSERT];
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, it->id);
+	bind_text(st, 2, request_hash);
+	bind_text(st, 3, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(db, err, "cannot store submission");
+	sqlite3_reset(st);
+	*result = CORE_SUB_NEW;
+	return rc;
+}
+
+int core_db_writable(struct core_db *db, struct core_err *err)
+{
+	int rc = exec(db, "BEGIN IMMEDIATE", err);
+	if (!rc)
+		rc = core_db_commit(db, err);
+	return rc;
+}
+
