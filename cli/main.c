@@ -20,6 +20,11 @@ static const struct cli_option collect_opts[] = {
 	{"--all", "fetch every enabled source now, due or not"},
 	{0},
 };
+static const struct cli_option daemon_opts[] = {
+	{"--listen ADDR:PORT", "address of the intake server (default: server.listen)"},
+	{"--no-server", "only the feed scheduler, no intake server"},
+	{0},
+};
 static const struct cli_option export_opts[] = {
 	{"--format F", "csv, json, md, html or all; repeat or separate with commas; default all"},
 	{"--out DIR", "folder to write into (default: exports.dir, \"export\")"},
@@ -100,6 +105,14 @@ const struct cli_command cli_commands[] = {
 	 "items once and records every attempt. A failing source does not stop the others;\n"
 	 "the exit code is 1 when any source failed.",
 	 collect_opts},
+	{"daemon", cmd_daemon, "[--listen ADDR:PORT] [--no-server]",
+	 "run the feed scheduler and the intake server until SIGTERM",
+	 "Runs until SIGTERM or SIGINT: polls each enabled source when it is due (interval,\n"
+	 "floor, backoff, Retry-After, max-age and ttl as stored per source) with one log line\n"
+	 "per fetch, and serves the forms as `serve` does. A shutdown abandons fetches in\n"
+	 "flight and exits 0 within seconds. SIGHUP reloads the configuration; when the new\n"
+	 "one is invalid the running one stays and the error is logged.",
+	 daemon_opts},
 	{"export", cmd_export, "[--format csv|json|md|html] [--out DIR] [filters]",
 	 "write the summaries of the latest analysis",
 	 "Writes summary.csv, themes.csv and items.csv (csv), summary.json (json), summary.md\n"
