@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyzer.h"
 #include "model.h"
@@ -12,14 +13,17 @@
 #include "text.h"
 #include "util.h"
 
-#define LABEL_MAX_WORDS 3
+#define LABEL_MAX_WORDS 4
 #define TOP_TERMS 8
-#define QUOTES 3
+#define QUOTES 5      /* at most, best first */
+#define QUOTES_MIN 3  /* filled up with less varied ones when needed */
+#define QUOTE_MAX_OVERLAP 0.5 /* cosine above which a quote repeats an earlier one */
 #define KEY_SEP '\x1f' /* between source and external id in a representative's key */
 
 struct item_rec {
 	int64_t id;
 	uint32_t group;
+	uint32_t prev_theme; /* id in state.prev_ids of its theme in the previous run */
 	char lang[8];
 	struct core_item_stance *stances; /* arena */
 	uint32_t n_stances;
@@ -48,6 +52,8 @@ struct state {
 	struct ana_ambitions amb;
 	struct ana_arena arena;
 	struct ana_intern group_ids; /* content hash -> group index */
+	struct ana_intern prev_ids;  /* theme ids of the previous run, as items carry them */
+	struct ana_intern pairs;     /* candidate bigrams: two encoded stem ids */
 	struct group *groups;
 	size_t n_groups, groups_cap;
 	struct item_rec *items;
@@ -55,12 +61,17 @@ struct state {
 	/* scratch reused for every item */
 	struct ana_tokens toks;
 	uint32_t *tok_stem, *sorted;
-	size_t tok_cap, sorted_cap;
+	uint8_t *tok_feat;   /* per token: 1 when its stem is a theme feature */
+	size_t tok_cap, sorted_cap, feat_cap;
 	struct ana_amb_score *scores;
 	uint8_t *masks;
 	size_t masks_cap;
 	struct core_buf ev;
 	double t_text, t_stance;
+	/* progress on a terminal */
+	int tty;
+	int64_t n_total;
+	double t_begin, t_shown;
 	size_t *amb_items;
 	struct core_err *err;
 };
@@ -71,18 +82,54 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The bag of stems of the current tokens, in the arena. */
+/* A bigram candidate's key: two stem ids in 7-bit groups with the high bit set, so
+ * the key has no NUL byte and fits the string interner. */
+static void pair_key(uint32_t a, uint32_t b, char key[10])
+{
+	for (int i = 0; i < 5; i++) {
+		key[i] = (char)(0x80 | ((a >> (7 * i)) & 0x7f));
+		key[5 + i] = (char)(0x80 | ((b >> (7 * i)) & 0x7f));
+	}
+}
+
+static void pair_unkey(const char *key, uint32_t *a, uint32_t *b)
+{
+	*a = *b = 0;
+	for (int i = 0; i < 5; i++) {
+		*a |= (uint32_t)((unsigned char)key[i] & 0x7f) << (7 * i);
+		*b |= (uint32_t)((unsigned char)key[5 + i] & 0x7f) << (7 * i);
+	}
+}
+
+/* The bag of stems of the current tokens, in the arena: single feature stems, and
+ * candidate bigrams (two adjacent feature words of one clause) as PAIR_BIT | id in
+ * st->pairs; after the pass the significant ones become stems, the rest are dropped. */
+#define PAIR_BIT 0x80000000u
 static int make_bag(struct state *st, struct ana_bag *bag)
 {
 	size_t n = 0, u = 0;
 	void *v = st->sorted;
 
-	if (ana_grow(&v, &st->sorted_cap, st->toks.n + 1, sizeof(uint32_t)) != 0)
+	if (ana_grow(&v, &st->sorted_cap, 2 * st->toks.n + 1, sizeof(uint32_t)) != 0)
 		return CORE_ENOMEM;
 	st->sorted = v;
-	for (size_t i = 0; i < st->toks.n; i++)
-		if (st->tok_stem[i] != ANA_NOID)
-			st->sorted[n++] = st->tok_stem[i];
+	for (size_t i = 0; i < st->toks.n; i++) {
+		if (st->tok_stem[i] == ANA_NOID || !st->tok_feat[i])
+			continue;
+		st->sorted[n++] = st->tok_stem[i];
+		size_t j = i + 1;
+		if (j < st->toks.n && st->tok_stem[j] != ANA_NOID && st->tok_feat[j] &&
+		    st->toks.v[i].kind == ANA_TOK_WORD && st->toks.v[j].kind == ANA_TOK_WORD &&
+		    st->toks.v[i].clause == st->toks.v[j].clause &&
+		    st->tok_stem[i] != st->tok_stem[j]) {
+			char key[10];
+			pair_key(st->tok_stem[i], st->tok_stem[j], key);
+			uint32_t pid = ana_intern_put(&st->pairs, key, sizeof(key), NULL);
+			if (pid == ANA_NOID || pid >= PAIR_BIT)
+				return CORE_ENOMEM;
+			st->sorted[n++] = PAIR_BIT | pid;
+		}
+	}
 	qsort(st->sorted, n, sizeof(uint32_t), cmp_u32);
 	for (size_t i = 0; i < n; i++)
 		u += i == 0 || st->sorted[i] != st->sorted[i - 1];
@@ -333,6 +380,28 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 	return 0;
 }
 
+/* ---------------------------------------------------------------- progress */
+
+/* One progress line on stderr (through the log), at most once a second, only when
+ * stderr is a terminal: the stage, how far, and an estimate of the time left for the
+ * reading pass, which dominates. Logs and pipes stay quiet. */
+static void progress(struct state *st, const char *stage, int64_t done, int64_t total)
+{
+	if (!st->tty)
+		return;
+	double now = ana_now();
+	if (now - st->t_begin < 1.0 || (done > 0 && now - st->t_shown < 1.0))
+		return; /* quick runs need no progress */
+	st->t_shown = now;
+	if (total > 1 && done > 0) {
+		double left = (now - st->t_begin) / (double)done * (double)(total - done);
+		core_log(CORE_LOG_INFO, "analysis: %s %3d%% (about %.0f s left)", stage,
+			 (int)(100 * done / total), left);
+	} else {
+		core_log(CORE_LOG_INFO, "analysis: %s (%.1f s so far)", stage, now - st->t_begin);
+	}
+}
+
 /* ---------------------------------------------------------------- per item */
 
 static int on_item(const struct core_item_view *v, void *ctx)
@@ -341,7 +410,7 @@ static int on_item(const struct core_item_view *v, void *ctx)
 	const struct core_item *it = &v->item;
 	const char *text = it->text && *it->text ? it->text : it->title ? it->title : "";
 	size_t len = strlen(text);
-	char *clean = NULL, *folded = NULL;
+	char *clean = NULL, *folded = NULL, *split = NULL;
 	double t0 = ana_now();
 	int rc = CORE_ENOMEM;
 
@@ -357,7 +426,11 @@ static int on_item(const struct core_item_view *v, void *ctx)
 	if (!clean)
 		goto out;
 	len = strlen(clean);
-	folded = core_utf8_fold(clean);
+	/* Camel-case hashtags gain their words before case folding erases the breaks. */
+	split = ana_text_split_hashtags(clean, len);
+	if (!split)
+		goto out;
+	folded = core_utf8_fold(split);
 	if (!folded)
 		goto out;
 
@@ -368,6 +441,10 @@ static int on_item(const struct core_item_view *v, void *ctx)
 	struct item_rec *rec = &st->items[st->n_items];
 	memset(rec, 0, sizeof(*rec));
 	rec->id = it->id;
+	rec->prev_theme = ANA_NOID;
+	if (v->theme && *v->theme &&
+	    (rec->prev_theme = ana_intern_put(&st->prev_ids, v->theme, strlen(v->theme), NULL)) == ANA_NOID)
+		goto out;
 	if ((rc = ana_tokenize(folded, strlen(folded), &st->toks)) != 0)
 		goto out;
 	rc = CORE_ENOMEM;
@@ -382,13 +459,21 @@ static int on_item(const struct core_item_view *v, void *ctx)
 	if (ana_grow(&ts, &st->tok_cap, st->toks.n + 1, sizeof(uint32_t)) != 0)
 		goto out;
 	st->tok_stem = ts;
+	void *tf = st->tok_feat;
+	if (ana_grow(&tf, &st->feat_cap, st->toks.n + 1, 1) != 0)
+		goto out;
+	st->tok_feat = tf;
 	for (size_t i = 0; i < st->toks.n; i++) {
 		const struct ana_token *k = &st->toks.v[i];
 		st->tok_stem[i] = ANA_NOID;
-		if (k->kind == ANA_TOK_WORD || k->kind == ANA_TOK_HASHTAG)
+		st->tok_feat[i] = 0;
+		if (k->kind == ANA_TOK_WORD || k->kind == ANA_TOK_HASHTAG) {
 			if (ana_text_term(st->tx, li, ana_tok_str(&st->toks, i), k->len,
 					  &st->tok_stem[i], NULL) != 0)
 				goto out;
+			st->tok_feat[i] = st->tok_stem[i] != ANA_NOID &&
+					  ana_text_is_feature(st->tx, ana_tok_str(&st->toks, i), k->len);
+		}
 	}
 	if ((rc = add_group(st, it, clean, len)) != 0)
 		goto out;
@@ -398,8 +483,11 @@ static int on_item(const struct core_item_view *v, void *ctx)
 		goto out;
 	st->t_stance += ana_now() - t1;
 	st->n_items++;
+	if (st->tty && (st->n_items & 4095) == 0)
+		progress(st, "reading", (int64_t)st->n_items, st->n_total);
 out:
 	free(clean);
+	free(split);
 	free(folded);
 	if (rc)
 		core_err_set(st->err, rc, "cannot analyse item %lld: out of memory", (long long)it->id);
@@ -407,6 +495,86 @@ out:
 }
 
 /* ---------------------------------------------------------------- themes */
+
+/* ---------------------------------------------------------------- bigrams */
+
+/* Dunning's log-likelihood ratio of a 2x2 table of document counts. */
+static double llr(double k11, double k12, double k21, double k22)
+{
+	double n = k11 + k12 + k21 + k22, s = 0.0;
+	double r1 = k11 + k12, r2 = k21 + k22, c1 = k11 + k21, c2 = k12 + k22;
+	const double k[4] = {k11, k12, k21, k22}, e[4] = {r1 * c1 / n, r1 * c2 / n, r2 * c1 / n,
+							   r2 * c2 / n};
+	for (int i = 0; i < 4; i++)
+		if (k[i] > 0 && e[i] > 0)
+			s += k[i] * log(k[i] / e[i]);
+	return 2.0 * s;
+}
+
+/* Turns the candidate bigrams of the documents' bags into features: a bigram in at
+ * least ANA_PAIR_MIN_DF documents whose words occur together far more often than
+ * chance (log-likelihood ratio above ANA_PAIR_MIN_LLR, p < 0.001) becomes a stem of
+ * its own; the others leave the bags. *kept counts the significant bigrams. */
+#define ANA_PAIR_MIN_DF 3
+#define ANA_PAIR_MIN_LLR 10.83
+static int bigrams(struct state *st, struct ana_bag *bags, size_t n_docs, size_t *kept)
+{
+	size_t np = st->pairs.n, ns = st->tx->stems.n;
+	uint32_t *df_pair = calloc(np ? np : 1, sizeof(*df_pair));
+	uint32_t *df_stem = calloc(ns ? ns : 1, sizeof(*df_stem));
+	uint32_t *map = malloc((np ? np : 1) * sizeof(*map));
+	int rc = CORE_ENOMEM;
+
+	*kept = 0;
+	if (!df_pair || !df_stem || !map)
+		goto out;
+	for (size_t d = 0; d < n_docs; d++)
+		for (uint32_t i = 0; i < bags[d].n; i++) {
+			uint32_t s = bags[d].stem[i];
+			if (s & PAIR_BIT)
+				df_pair[s & ~PAIR_BIT]++;
+			else
+				df_stem[s]++;
+		}
+	for (uint32_t p = 0; p < np; p++) {
+		uint32_t a, b;
+		map[p] = ANA_NOID;
+		if (df_pair[p] < ANA_PAIR_MIN_DF)
+			continue;
+		pair_unkey(ana_intern_str(&st->pairs, p), &a, &b);
+		double k11 = df_pair[p], k12 = (double)df_stem[a] - k11, k21 = (double)df_stem[b] - k11;
+		double k22 = (double)n_docs - k11 - (k12 > 0 ? k12 : 0) - (k21 > 0 ? k21 : 0);
+		if (k12 < 0 || k21 < 0 || k22 < 0)
+			continue;
+		if (k11 * (double)n_docs <= (double)df_stem[a] * (double)df_stem[b])
+			continue; /* not attracted to each other */
+		if (llr(k11, k12, k21, k22) < ANA_PAIR_MIN_LLR)
+			continue;
+		if ((map[p] = ana_text_pair(st->tx, a, b)) == ANA_NOID)
+			goto out;
+		(*kept)++;
+	}
+	for (size_t d = 0; d < n_docs; d++) {
+		uint32_t o = 0;
+		for (uint32_t i = 0; i < bags[d].n; i++) {
+			uint32_t s = bags[d].stem[i];
+			if (s & PAIR_BIT) {
+				s = map[s & ~PAIR_BIT];
+				if (s == ANA_NOID)
+					continue;
+			}
+			bags[d].stem[o] = s;
+			bags[d].tf[o++] = bags[d].tf[i];
+		}
+		bags[d].n = o;
+	}
+	rc = 0;
+out:
+	free(df_pair);
+	free(df_stem);
+	free(map);
+	return rc;
+}
 
 struct sortable {
 	const char *hash;
@@ -438,11 +606,28 @@ struct theme_build {
 	char base[256];    /* label from the first words, for ordering */
 };
 
+/* Whether stems x and y name the same thing for a label: equal surface forms, stem
+ * variants, or (for a bigram) a shared part. */
+static int same_term(const struct ana_text *tx, uint32_t x, uint32_t y)
+{
+	uint32_t xa, xb, ya, yb;
+	int xp = ana_text_pair_parts(tx, x, &xa, &xb), yp = ana_text_pair_parts(tx, y, &ya, &yb);
+
+	if (xp && yp)
+		return xa == ya || xa == yb || xb == ya || xb == yb;
+	if (xp)
+		return same_term(tx, xa, y) || same_term(tx, xb, y);
+	if (yp)
+		return same_term(tx, x, ya) || same_term(tx, x, yb);
+	return strcmp(ana_text_surface(tx, x), ana_text_surface(tx, y)) == 0 ||
+	       variants(ana_intern_str(&tx->stems, x), ana_intern_str(&tx->stems, y));
+}
+
 static void theme_terms(const struct ana_text *tx, const struct ana_matrix *m, const float *cent,
 			struct theme_build *tb)
 {
-	/* Partial selection of the best columns: k is small, so repeated scans are fine
-	 * for now; ties go to the lower column (the smaller string). */
+	/* Partial selection of the best columns: k is small, so repeated scans are fine;
+	 * ties go to the lower column (the smaller string). */
 	size_t V = m->n_terms;
 	tb->n_cand = 0;
 	uint8_t *used = calloc(V ? V : 1, 1);
@@ -456,32 +641,61 @@ static void theme_terms(const struct ana_text *tx, const struct ana_matrix *m, c
 		if (best == V)
 			break;
 		used[best] = 1;
-		uint32_t stem = m->term_stem[best];
+		uint32_t stem = m->term_stem[best], a, b;
 		const char *surf = ana_text_surface(tx, stem);
-		const char *sstr = ana_intern_str(&tx->stems, stem);
-		int skip = ana_text_is_stop(tx, surf, strlen(surf));
-		for (size_t i = 0; !skip && i < tb->n_cand; i++) {
-			uint32_t o = m->term_stem[tb->cand[i]];
-			skip = strcmp(ana_text_surface(tx, o), surf) == 0 ||
-			       variants(ana_intern_str(&tx->stems, o), sstr);
+		if (ana_text_is_stop(tx, surf, strlen(surf)))
+			continue;
+		if (ana_text_pair_parts(tx, stem, &a, &b)) {
+			/* A significant phrase reads better than its words: it takes the
+			 * place of the first of them already chosen and drops the rest. */
+			size_t o = 0, at = tb->n_cand;
+			for (size_t i = 0; i < tb->n_cand; i++) {
+				if (same_term(tx, m->term_stem[tb->cand[i]], stem)) {
+					if (at == tb->n_cand)
+						at = o, tb->cand[o++] = (uint32_t)best;
+					continue;
+				}
+				tb->cand[o++] = tb->cand[i];
+			}
+			if (at == tb->n_cand)
+				tb->cand[o++] = (uint32_t)best;
+			tb->n_cand = o;
+			continue;
 		}
+		int skip = 0;
+		for (size_t i = 0; !skip && i < tb->n_cand; i++)
+			skip = same_term(tx, m->term_stem[tb->cand[i]], stem);
 		if (!skip)
 			tb->cand[tb->n_cand++] = (uint32_t)best;
 	}
 	free(used);
 }
 
-static void label_from(const struct ana_text *tx, const struct ana_matrix *m,
-		       const struct theme_build *tb, size_t words, char *out, size_t cap)
+static size_t n_words(const char *s)
 {
-	size_t at = 0;
+	size_t n = 1;
+	for (; *s; s++)
+		n += *s == ' ';
+	return n;
+}
+
+/* The label from the first terms candidates, at most LABEL_MAX_WORDS words (a phrase
+ * counts its words): "wachttijd, afspraak", "waiting time, appointment". */
+static void label_from(const struct ana_text *tx, const struct ana_matrix *m,
+		       const struct theme_build *tb, size_t terms, char *out, size_t cap)
+{
+	size_t at = 0, words = 0;
 	out[0] = '\0';
-	for (size_t i = 0; i < words && i < tb->n_cand; i++) {
+	for (size_t i = 0; i < terms && i < tb->n_cand; i++) {
 		const char *s = ana_text_surface(tx, m->term_stem[tb->cand[i]]);
-		int w = snprintf(out + at, cap - at, "%s%s", i ? ", " : "", s);
+		size_t nw = n_words(s);
+		if (words && words + nw > LABEL_MAX_WORDS)
+			break;
+		int w = snprintf(out + at, cap - at, "%s%s", at ? ", " : "", s);
 		if (w < 0 || (size_t)w >= cap - at)
 			break;
 		at += (size_t)w;
+		words += nw;
 	}
 }
 
@@ -492,6 +706,22 @@ static int by_theme(const void *a, const void *b)
 		return x->size > y->size ? -1 : 1;
 	int c = strcmp(x->base, y->base);
 	return c ? c : x->cluster - y->cluster;
+}
+
+/* Cosine of two L2-normalised sparse rows (columns ascending in each). */
+static double row_cosine(const struct ana_matrix *m, size_t a, size_t b)
+{
+	size_t i = m->row[a], j = m->row[b];
+	double s = 0.0;
+	while (i < m->row[a + 1] && j < m->row[b + 1]) {
+		if (m->col[i] == m->col[j])
+			s += (double)m->val[i++] * m->val[j++];
+		else if (m->col[i] < m->col[j])
+			i++;
+		else
+			j++;
+	}
+	return s;
 }
 
 struct quote_cand {
@@ -534,7 +764,7 @@ static int build_themes(struct state *st, const struct ana_matrix *m,
 			tb[cl->assign[d]].size += st->groups[doc_group[d]].total;
 	for (int c = 0; c < k; c++) {
 		theme_terms(st->tx, m, cl->centroid + (size_t)c * m->n_terms, &tb[c]);
-		label_from(st->tx, m, &tb[c], LABEL_MAX_WORDS, tb[c].base, sizeof(tb[c].base));
+		label_from(st->tx, m, &tb[c], 3, tb[c].base, sizeof(tb[c].base));
 	}
 	qsort(tb, (size_t)k, sizeof(*tb), by_theme);
 	for (int c = 0; c < k; c++)
@@ -554,8 +784,8 @@ static int build_themes(struct state *st, const struct ana_matrix *m,
 		snprintf(th->id, sizeof(th->id), "T%d", t + 1);
 		th->size = b->size;
 
-		/* Label: two or three words (the third when it still carries weight),
-		 * extended until it differs from every earlier label. */
+		/* Label: two terms, a third when it still carries weight, at most four
+		 * words; extended until it differs from every earlier label. */
 		const float *cent = cl->centroid + (size_t)b->cluster * m->n_terms;
 		size_t words = b->n_cand < 2 ? b->n_cand : 2;
 		if (b->n_cand >= 3 && cent[b->cand[2]] >= 0.5f * cent[b->cand[0]])
@@ -570,7 +800,7 @@ static int build_themes(struct state *st, const struct ana_matrix *m,
 				break;
 			if (words >= b->n_cand) {
 				size_t l = strlen(label);
-				snprintf(label + l, sizeof(label) - l, " (%s)", th->id);
+				snprintf(label + l, sizeof(label) - l, " (%d)", t + 1);
 				break;
 			}
 			words++;
@@ -591,12 +821,31 @@ static int build_themes(struct state *st, const struct ana_matrix *m,
 				qc[nq++] = (struct quote_cand){cl->sim[d], (int32_t)d,
 							       st->groups[doc_group[d]].rep_item};
 		qsort(qc, nq, sizeof(*qc), by_quote);
-		th->n_quotes = nq < QUOTES ? nq : QUOTES;
-		th->quotes = malloc((th->n_quotes ? th->n_quotes : 1) * sizeof(int64_t));
+		th->quotes = malloc(QUOTES * sizeof(int64_t));
 		if (!th->quotes)
 			goto out;
-		for (size_t q = 0; q < th->n_quotes; q++)
-			th->quotes[q] = qc[q].item;
+		/* Central (closest to the centre first) and varied: a candidate that says
+		 * what an earlier quote said (term cosine above QUOTE_MAX_OVERLAP) waits;
+		 * campaigns are one document each, so one campaign yields one quote. */
+		size_t chosen[QUOTES], nc = 0, look = nq < 200 ? nq : 200;
+		for (size_t q = 0; q < look && nc < QUOTES; q++) {
+			int similar = 0;
+			for (size_t c = 0; c < nc && !similar; c++)
+				similar = row_cosine(m, (size_t)qc[q].doc, (size_t)qc[chosen[c]].doc) >
+					  QUOTE_MAX_OVERLAP;
+			if (!similar)
+				chosen[nc++] = q;
+		}
+		for (size_t q = 0; q < look && nc < QUOTES_MIN; q++) {
+			int dup = 0;
+			for (size_t c = 0; c < nc; c++)
+				dup |= chosen[c] == q;
+			if (!dup)
+				chosen[nc++] = q;
+		}
+		th->n_quotes = nc;
+		for (size_t q = 0; q < nc; q++)
+			th->quotes[q] = qc[chosen[q]].item;
 		/* The centroid is not stored: its columns mean nothing without this run's
 		 * vocabulary, and at a million items it would add megabytes per run. Theme
 		 * identity across runs can use top terms and shared members instead. */
@@ -609,6 +858,120 @@ out:
 	free(tb);
 	free(rank);
 	free(qc);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- identity */
+
+struct id_pair {
+	double jaccard;
+	uint32_t t, p;
+};
+
+static int by_pair(const void *a, const void *b)
+{
+	const struct id_pair *x = a, *y = b;
+	if (x->jaccard != y->jaccard)
+		return x->jaccard > y->jaccard ? -1 : 1;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (x->p > y->p) - (x->p < y->p);
+}
+
+static long id_number(const char *id)
+{
+	return id[0] == 'T' ? strtol(id + 1, NULL, 10) : 0;
+}
+
+/* Gives each new theme the id of the previous run's theme it shares most members with
+ * (Jaccard over items at least ANA_ID_MIN_JACCARD, best pairs first, each id once), so
+ * reviewers' decisions on a theme survive a re-run; other themes get ids never used
+ * in the previous run. The previous membership comes from the items' theme as the
+ * store reported it during the pass (the latest run, before this one is saved). */
+#define ANA_ID_MIN_JACCARD 0.3
+static int carry_ids(struct state *st, struct core_db *db, struct core_run *run,
+		     const int *theme_of_doc)
+{
+	size_t nt = run->n_themes, np = st->prev_ids.n;
+	int64_t *ov = NULL, *tsize = NULL, *psize = NULL;
+	struct id_pair *pairs = NULL;
+	uint8_t *pused = NULL, *tdone = NULL;
+	long next = 0;
+	int rc = CORE_ENOMEM;
+
+	if (nt == 0)
+		return 0;
+	ov = calloc(nt * (np ? np : 1), sizeof(*ov));
+	tsize = calloc(nt, sizeof(*tsize));
+	psize = calloc(np ? np : 1, sizeof(*psize));
+	pairs = malloc(nt * (np ? np : 1) * sizeof(*pairs));
+	pused = calloc(np ? np : 1, 1);
+	tdone = calloc(nt, 1);
+	if (!ov || !tsize || !psize || !pairs || !pused || !tdone)
+		goto out;
+	for (size_t i = 0; i < st->n_items; i++) {
+		const struct item_rec *rec = &st->items[i];
+		int t = theme_of_doc[st->groups[rec->group].doc];
+		if (t >= 0)
+			tsize[t]++;
+		if (rec->prev_theme != ANA_NOID) {
+			psize[rec->prev_theme]++;
+			if (t >= 0)
+				ov[(size_t)t * np + rec->prev_theme]++;
+		}
+	}
+	size_t n_pairs = 0;
+	for (size_t t = 0; t < nt; t++)
+		for (size_t p = 0; p < np; p++) {
+			int64_t o = ov[t * np + p];
+			if (o == 0)
+				continue;
+			double j = (double)o / (double)(tsize[t] + psize[p] - o);
+			if (j >= ANA_ID_MIN_JACCARD)
+				pairs[n_pairs++] = (struct id_pair){j, (uint32_t)t, (uint32_t)p};
+		}
+	qsort(pairs, n_pairs, sizeof(*pairs), by_pair);
+	/* New ids start above every id of the previous run, including themes that no
+	 * longer have members. */
+	for (size_t p = 0; p < np; p++) {
+		long v = id_number(ana_intern_str(&st->prev_ids, (uint32_t)p));
+		if (v > next)
+			next = v;
+	}
+	struct core_run_info info = {0};
+	struct core_err ignored = {0};
+	if (core_db_run_latest(db, &info, &ignored) == 0) {
+		struct core_theme *old = NULL;
+		size_t n_old = 0;
+		if (core_db_run_themes(db, info.id, &old, &n_old, &ignored) == 0) {
+			for (size_t i = 0; i < n_old; i++) {
+				long v = id_number(old[i].id);
+				if (v > next)
+					next = v;
+				core_theme_release(&old[i]);
+			}
+			free(old);
+		}
+		core_run_info_release(&info);
+	}
+	for (size_t i = 0; i < n_pairs; i++) {
+		if (tdone[pairs[i].t] || pused[pairs[i].p])
+			continue;
+		tdone[pairs[i].t] = pused[pairs[i].p] = 1;
+		snprintf(run->themes[pairs[i].t].id, sizeof(run->themes[0].id), "%s",
+			 ana_intern_str(&st->prev_ids, pairs[i].p));
+	}
+	for (size_t t = 0; t < nt; t++)
+		if (!tdone[t])
+			snprintf(run->themes[t].id, sizeof(run->themes[0].id), "T%ld", ++next);
+	rc = 0;
+out:
+	free(ov);
+	free(tsize);
+	free(psize);
+	free(pairs);
+	free(pused);
+	free(tdone);
 	return rc;
 }
 
@@ -640,7 +1003,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 {
 	struct state st = {0};
 	struct core_run run = {0};
-	struct ana_matrix m = {0};
+	struct ana_matrix m = {0}, lsa = {0};
 	struct ana_clustering cl = {0};
 	struct ana_bag *bags = NULL;
 	struct sortable *order = NULL;
@@ -649,7 +1012,8 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	int *theme_of_doc = NULL, *campaign_of_group = NULL;
 	struct core_item_filter filter = {0};
 	struct ana_report local;
-	double t_start = ana_now(), t;
+	double t_start = ana_now(), t, t_pass = 0, t_dedup = 0, t_feat = 0, t_lsa = 0, t_kmeans = 0,
+	       t_themes = 0;
 	int rc;
 
 	if (!rep)
@@ -661,6 +1025,8 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	st.amb_items = rep->ambition_items;
 	core_buf_init(&st.ev, 1 << 20);
 	ana_intern_init(&st.group_ids);
+	ana_intern_init(&st.prev_ids);
+	ana_intern_init(&st.pairs);
 
 	if ((rc = core_db_ambitions_sync(db, cfg, err)) != 0)
 		goto out;
@@ -679,6 +1045,9 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	}
 
 	/* Pass over the store: everything per item. */
+	st.t_begin = ana_now();
+	st.tty = isatty(STDERR_FILENO) && core_log_get_level() >= CORE_LOG_INFO;
+	st.n_total = st.tty ? core_db_item_count(db) : 0;
 	filter.include_hidden = 0;
 	if ((rc = core_db_items_each(db, &filter, on_item, &st, err)) != 0)
 		goto out;
@@ -690,6 +1059,8 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	}
 	rep->seconds_text = st.t_text;
 	rep->seconds_stance = st.t_stance;
+	t_pass = ana_now();
+	progress(&st, "duplicates", 0, 1);
 
 	/* Documents: one per duplicate group, ordered by content hash then key, so the
 	 * clustering does not depend on the order items were stored in. */
@@ -706,8 +1077,6 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	sigs = malloc(st.n_groups * sizeof(*sigs));
 	if (!order || !bags || !doc_group || !theme_of_doc || !campaign_of_group || !camps ||
 	    !rank || !root || !sigs)
-		goto nomem;
-	if (ana_text_surfaces(st.tx) != 0)
 		goto nomem;
 	for (uint32_t g = 0; g < st.n_groups; g++)
 		order[g] = (struct sortable){ana_intern_str(&st.group_ids, g), st.groups[g].key, g};
@@ -744,8 +1113,16 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	}
 	for (size_t g = 0; g < st.n_groups; g++)
 		st.groups[g].doc = st.groups[root[g]].doc;
+	size_t n_pairs = 0;
+	if (bigrams(&st, bags, n_docs, &n_pairs) != 0)
+		goto nomem;
+	if (ana_text_surfaces(st.tx) != 0)
+		goto nomem;
+	t_dedup = ana_now();
+	progress(&st, "features", 0, 1);
 	if (ana_features_build(bags, n_docs, &st.tx->stems, &m) != 0)
 		goto nomem;
+	t_feat = ana_now();
 	size_t nonempty = 0;
 	for (size_t d = 0; d < m.n_docs; d++)
 		nonempty += m.row[d + 1] > m.row[d];
@@ -753,9 +1130,21 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	int k = opts && opts->themes > 0 ? opts->themes
 		: cfg->analysis.themes > 0 ? cfg->analysis.themes
 		: ana_auto_k(nonempty, cfg->analysis.max_themes);
-	if (ana_kmeans(&m, k, seed, &cl) != 0)
+	progress(&st, "semantic space", 0, 1);
+	rc = ana_lsa(&m, ANA_LSA_RANK, ANA_LSA_SAMPLE, seed, &lsa);
+	if (rc == CORE_ENOMEM)
 		goto nomem;
+	t_lsa = ana_now();
+	progress(&st, "clustering", 0, 1);
+	if (ana_kmeans(rc == 0 ? &lsa : &m, k, seed, &cl) != 0)
+		goto nomem;
+	t_kmeans = ana_now();
+	if (rc == 0 && ana_term_centroids(&m, &cl) != 0)
+		goto nomem;
+	rc = CORE_ENOMEM;
 	if (build_themes(&st, &m, &cl, doc_group, &run, theme_of_doc) != 0)
+		goto nomem;
+	if (carry_ids(&st, db, &run, theme_of_doc) != 0)
 		goto nomem;
 
 	/* Campaigns: (near-)duplicate groups of at least campaign_min items. */
@@ -806,6 +1195,8 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		r->n_stances = rec->n_stances;
 	}
 	rep->seconds_cluster = ana_now() - t;
+	t_themes = ana_now();
+	progress(&st, "saving", 0, 1);
 
 	run.seed = seed;
 	run.k = (int)run.n_themes;
@@ -814,13 +1205,14 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		"{\"seed\":%llu,\"themes\":%d,\"k\":%d,\"max_themes\":%d,\"auto_k\":%s,"
 		"\"ambition_threshold\":%.3f,\"campaign_min\":%d,\"default_lang\":\"%s\","
 		"\"restarts\":%d,\"max_iter\":%d,\"min_df\":2,\"max_df\":0.5,"
-		"\"documents\":%zu,\"terms\":%zu,\"near_duplicate_merges\":%zu,"
+		"\"documents\":%zu,\"terms\":%zu,\"bigrams\":%zu,\"near_duplicate_merges\":%zu,"
 		"\"objective\":%.4f}",
 		(unsigned long long)seed, opts ? opts->themes : 0, cl.k, cfg->analysis.max_themes,
 		(opts && opts->themes > 0) || cfg->analysis.themes > 0 ? "false" : "true",
 		cfg->analysis.ambition_threshold, cmin,
 		cfg->analysis.default_lang ? cfg->analysis.default_lang : "",
-		ANA_KMEANS_RESTARTS, ANA_KMEANS_MAX_ITER, m.n_docs, m.n_terms, merged, cl.objective);
+		ANA_KMEANS_RESTARTS, ANA_KMEANS_MAX_ITER, m.n_docs, m.n_terms, n_pairs, merged,
+		cl.objective);
 	if (!run.params)
 		goto nomem;
 	core_time_format(time(NULL), run.finished_at);
@@ -840,14 +1232,17 @@ nomem:
 out:
 	rep->seconds_total = ana_now() - t_start;
 	if (rc == 0)
-		core_log(CORE_LOG_DEBUG, "analysis: %zu items, %zu documents, %zu terms, k %d: text "
-			 "%.2f s, cluster %.2f s, stance %.2f s, store %.2f s, total %.2f s",
-			 st.n_items, m.n_docs, m.n_terms, cl.k, rep->seconds_text, rep->seconds_cluster,
-			 rep->seconds_stance, rep->seconds_store, rep->seconds_total);
+		core_log(CORE_LOG_DEBUG, "analysis: %zu items, %zu documents, %zu terms, k %d: read+text "
+			 "%.2f s (text %.2f, stance %.2f), dedup %.2f s, features %.2f s, lsa %.2f s, "
+			 "k-means %.2f s, themes %.2f s, store %.2f s, total %.2f s",
+			 st.n_items, m.n_docs, m.n_terms, cl.k, t_pass - t_start, rep->seconds_text,
+			 rep->seconds_stance, t_dedup - t_pass, t_feat - t_dedup, t_lsa - t_feat,
+			 t_kmeans - t_lsa, t_themes - t_kmeans, rep->seconds_store, rep->seconds_total);
 	for (size_t c = 0; c < run.n_campaigns; c++)
 		run.campaigns[c].template_text = NULL;
 	run_release(&run);
 	ana_matrix_release(&m);
+	ana_matrix_release(&lsa);
 	ana_clustering_release(&cl);
 	free(bags);
 	free(order);
@@ -863,11 +1258,14 @@ out:
 	ana_text_free(st.tx);
 	ana_tokens_release(&st.toks);
 	free(st.tok_stem);
+	free(st.tok_feat);
 	free(st.sorted);
 	free(st.scores);
 	free(st.masks);
 	core_buf_release(&st.ev);
 	ana_intern_release(&st.group_ids);
+	ana_intern_release(&st.prev_ids);
+	ana_intern_release(&st.pairs);
 	free(st.groups);
 	free(st.items);
 	ana_arena_release(&st.arena);

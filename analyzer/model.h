@@ -78,7 +78,8 @@ int ana_near_dups(uint32_t *const *sigs, size_t n, const uint32_t *rank, uint32_
 
 /* ---------------------------------------------------------------- features */
 
-/* Documents x terms, rows L2-normalised TF-IDF, columns sorted by term string. */
+/* Documents x terms, rows L2-normalised TF-IDF, columns sorted by term string (or a
+ * dense matrix with col NULL, see ana_col). */
 struct ana_matrix {
 	size_t n_docs, n_terms;
 	size_t *row;      /* n_docs + 1 offsets */
@@ -86,6 +87,12 @@ struct ana_matrix {
 	float *val;
 	uint32_t *term_stem; /* per column: stem id */
 };
+/* Column of entry j (of row d): a dense matrix (the LSA space) has no col array, its
+ * non-empty rows hold every column in order. */
+static inline uint32_t ana_col(const struct ana_matrix *m, size_t d, size_t j)
+{
+	return m->col ? m->col[j] : (uint32_t)(j - m->row[d]);
+}
 /* A bag of stems for one document: parallel arrays, sorted by stem id. */
 struct ana_bag {
 	uint32_t *stem;
@@ -99,11 +106,26 @@ int ana_features_build(const struct ana_bag *bags, size_t n_docs, const struct a
 		       struct ana_matrix *m);
 void ana_matrix_release(struct ana_matrix *m);
 
+/* ---------------------------------------------------------------- LSA */
+
+#define ANA_LSA_RANK 60          /* components kept */
+#define ANA_LSA_SAMPLE 20000      /* rows that fit the basis */
+
+/* Projects every row of m onto its top r singular directions (randomized SVD fitted on
+ * at most max_sample evenly spaced rows, seeded), rows L2-normalised, into out (dense:
+ * col is NULL, empty rows stay empty; term_stem is meaningless).
+ * 0, CORE_ENOMEM, or CORE_ERUNTIME when there is too little to decompose. */
+int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
+	    struct ana_matrix *out);
+
 /* ---------------------------------------------------------------- themes */
 
-#define ANA_KMEANS_RESTARTS 5
+#define ANA_KMEANS_RESTARTS 6
+#define ANA_KMEANS_OVER 4     /* over-clustering factor before merging */
 #define ANA_KMEANS_MAX_ITER 50
+#define ANA_KMEANS_OVER_ITER 15 /* iterations of the over-clustering */
 #define ANA_MIN_THEME_SIM 0.05f
+#define ANA_KMEANS_SAMPLE 10000   /* documents the centres are fitted on */
 
 struct ana_clustering {
 	int k;
@@ -112,10 +134,17 @@ struct ana_clustering {
 	float *centroid;  /* k x n_terms, L2-normalised */
 	double objective;
 };
-/* Spherical k-means with k-means++ seeding and ANA_KMEANS_RESTARTS restarts (best
- * objective kept). Deterministic for (m, k, seed). 0 or CORE_ENOMEM. */
+/* Spherical k-means: per restart (ANA_KMEANS_RESTARTS), k-means++ seeds k *
+ * ANA_KMEANS_OVER centres, whose clusters merge average-link down to k before the
+ * final iterations; the restart agreeing best with the others (mean NMI) is kept. Fits
+ * on at most ANA_KMEANS_SAMPLE evenly spaced documents, then assigns all; documents
+ * under ANA_MIN_THEME_SIM stay unassigned (-1). Deterministic for (m, k, seed).
+ * 0 or CORE_ENOMEM. */
 int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clustering *out);
 void ana_clustering_release(struct ana_clustering *c);
+/* Replaces c's centroids by the L2-normalised mean of its members' rows of m (the term
+ * space, for labels, when the clustering ran in the LSA space). 0 or CORE_ENOMEM. */
+int ana_term_centroids(const struct ana_matrix *m, struct ana_clustering *c);
 
 /* The automatic number of themes for n documents: round(sqrt(n / 2)) within
  * [2, max_themes] (and at most n). */

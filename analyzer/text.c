@@ -335,6 +335,38 @@ static int load_words(struct ana_intern *set, const unsigned char *data, size_t 
 	return 0;
 }
 
+/* The one-word support and objection cues of a stance lexicon ("+1 steun*" or
+ * "-1.5 bezwaar"): they say how someone feels, not what about. */
+static int load_cues(struct ana_text *tx, const unsigned char *data, size_t len)
+{
+	const char *p = (const char *)data, *end = p + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		if (*p == '+' || *p == '-') {
+			const char *w = memchr(p, ' ', (size_t)(e - p));
+			if (w) {
+				w++;
+				const char *b = e;
+				while (b > w && (b[-1] == ' ' || b[-1] == '\r' || b[-1] == '\t'))
+					b--;
+				if (b > w && !memchr(w, ' ', (size_t)(b - w))) {
+					struct ana_intern *set = &tx->nofeat;
+					if (b[-1] == '*') {
+						set = &tx->cue_prefix;
+						b--;
+					}
+					if (b > w && ana_intern_put(set, w, (size_t)(b - w), NULL) == ANA_NOID)
+						return CORE_ENOMEM;
+				}
+			}
+		}
+		p = e + 1;
+	}
+	return 0;
+}
+
 /* libexttextcat reads its models through a configuration file; a private one that
  * lists only our candidate languages keeps detection fast and avoids exotic answers
  * (Afrikaans, Frisian) for short Dutch texts. */
@@ -384,10 +416,20 @@ struct ana_text *ana_text_new(struct core_err *err)
 	ana_intern_init(&tx->stop);
 	ana_intern_init(&tx->stop_nl);
 	ana_intern_init(&tx->stop_en);
+	ana_intern_init(&tx->stop_de);
+	ana_intern_init(&tx->stop_fr);
+	ana_intern_init(&tx->nofeat);
+	ana_intern_init(&tx->cue_prefix);
+	ana_intern_init(&tx->pair_surf);
 	if (load_words(&tx->stop, ana_embed_stop_nl, ana_embed_stop_nl_len) != 0 ||
 	    load_words(&tx->stop, ana_embed_stop_en, ana_embed_stop_en_len) != 0 ||
 	    load_words(&tx->stop_nl, ana_embed_stop_nl, ana_embed_stop_nl_len) != 0 ||
-	    load_words(&tx->stop_en, ana_embed_stop_en, ana_embed_stop_en_len) != 0)
+	    load_words(&tx->stop_en, ana_embed_stop_en, ana_embed_stop_en_len) != 0 ||
+	    load_words(&tx->stop_de, ana_embed_stop_de, ana_embed_stop_de_len) != 0 ||
+	    load_words(&tx->stop_fr, ana_embed_stop_fr, ana_embed_stop_fr_len) != 0 ||
+	    load_words(&tx->nofeat, ana_embed_stop_domain, ana_embed_stop_domain_len) != 0 ||
+	    load_cues(tx, ana_embed_stance_nl, ana_embed_stance_nl_len) != 0 ||
+	    load_cues(tx, ana_embed_stance_en, ana_embed_stance_en_len) != 0)
 		goto nomem;
 	tx->textcat = open_textcat();
 	if (!tx->textcat)
@@ -418,7 +460,15 @@ void ana_text_free(struct ana_text *tx)
 	ana_intern_release(&tx->stop);
 	ana_intern_release(&tx->stop_nl);
 	ana_intern_release(&tx->stop_en);
+	ana_intern_release(&tx->stop_de);
+	ana_intern_release(&tx->stop_fr);
+	ana_intern_release(&tx->nofeat);
+	ana_intern_release(&tx->cue_prefix);
 	free(tx->best);
+	free(tx->pair_a);
+	free(tx->pair_b);
+	ana_intern_release(&tx->pair_surf);
+	free(tx->pair_surf_of);
 	free(tx);
 }
 
@@ -458,12 +508,96 @@ int ana_text_lang(struct ana_text *tx, const char *code)
 	ana_intern_init(&lg->surf);
 	if (c[0])
 		lg->stemmer = sb_stemmer_new(snowball_name(c), "UTF_8");
+	lg->own_stop = strcmp(c, "de") == 0 ? &tx->stop_de : strcmp(c, "fr") == 0 ? &tx->stop_fr : NULL;
 	return (int)tx->n_langs++;
 }
 
 int ana_text_is_stop(const struct ana_text *tx, const char *word, size_t len)
 {
-	return ana_intern_get(&tx->stop, word, len) != ANA_NOID;
+	return ana_intern_get(&tx->stop, word, len) != ANA_NOID ||
+	       ana_intern_get(&tx->nofeat, word, len) != ANA_NOID;
+}
+
+int ana_text_is_feature(const struct ana_text *tx, const char *word, size_t len)
+{
+	if (ana_intern_get(&tx->nofeat, word, len) != ANA_NOID)
+		return 0;
+	for (uint32_t i = 0; i < tx->cue_prefix.n; i++) {
+		const char *p = ana_intern_str(&tx->cue_prefix, i);
+		size_t pl = strlen(p);
+		if (pl <= len && memcmp(word, p, pl) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+static int is_upper(int32_t cp)
+{
+	return cp < 0x80 ? cp >= 'A' && cp <= 'Z' : utf8proc_category(cp) == UTF8PROC_CATEGORY_LU;
+}
+
+static int is_lower(int32_t cp)
+{
+	return cp < 0x80 ? cp >= 'a' && cp <= 'z' : utf8proc_category(cp) == UTF8PROC_CATEGORY_LL;
+}
+
+char *ana_text_split_hashtags(const char *text, size_t len)
+{
+	struct scan sc = {(const unsigned char *)text, len};
+	struct core_buf b;
+	int rc = 0;
+
+	core_buf_init(&b, 0);
+	for (size_t i = 0; i < len && rc == 0;) {
+		size_t l;
+		int32_t cp = cp_at(&sc, i, &l);
+		if (cp != '#' || (i > 0 && is_word(cls_at(&sc, i - 1)))) {
+			rc = core_buf_append(&b, text + i, l);
+			i += l;
+			continue;
+		}
+		/* The hashtag's extent, and whether a lower case letter is followed by an
+		 * upper case one somewhere in it (camel case). */
+		size_t j = i + 1;
+		int camel = 0;
+		int32_t prev = 0;
+		while (j < len) {
+			size_t cl;
+			int32_t c = cp_at(&sc, j, &cl);
+			enum cls k = classify(c);
+			if (!is_word(k) && k != C_UNDERSCORE)
+				break;
+			if (is_upper(c) && (is_lower(prev) || (prev >= '0' && prev <= '9')))
+				camel = 1;
+			prev = c;
+			j += cl;
+		}
+		rc = core_buf_append(&b, text + i, j - i);
+		if (rc == 0 && camel) {
+			/* " word word word": a break before each upper case letter that
+			 * follows a lower case one, and at underscores. */
+			prev = 0;
+			rc = core_buf_append(&b, " ", 1);
+			for (size_t q = i + 1; q < j && rc == 0;) {
+				size_t cl;
+				int32_t c = cp_at(&sc, q, &cl);
+				if (c == '_' || (is_upper(c) && is_lower(prev)))
+					rc = core_buf_append(&b, " ", 1);
+				if (rc == 0 && c != '_')
+					rc = core_buf_append(&b, text + q, cl);
+				prev = c;
+				q += cl;
+			}
+			if (rc == 0)
+				rc = core_buf_append(&b, " ", 1);
+		}
+		i = j;
+	}
+	if (rc != 0) {
+		core_buf_release(&b);
+		return NULL;
+	}
+	return b.data ? b.data : core_strdup("");
 }
 
 /* Surface id of word in lg, computing and caching its stem on first sight. */
@@ -517,7 +651,8 @@ int ana_text_term(struct ana_text *tx, int li, const char *word, size_t len, uin
 		*surf = ANA_NOID;
 	for (size_t i = 0; i < len && nchars < 2; i++)
 		nchars += ((unsigned char)word[i] & 0xc0) != 0x80;
-	if (nchars < 2 || ana_text_is_stop(tx, word, len))
+	if (nchars < 2 || ana_intern_get(&tx->stop, word, len) != ANA_NOID ||
+	    (lg->own_stop && ana_intern_get(lg->own_stop, word, len) != ANA_NOID))
 		return 0;
 	uint32_t id = cached(tx, lg, word, len);
 	if (id == ANA_NOID)
@@ -618,6 +753,48 @@ void ana_text_detect_tokens(struct ana_text *tx, const struct ana_tokens *t, con
 
 /* ---------------------------------------------------------------- surfaces */
 
+uint32_t ana_text_pair(struct ana_text *tx, uint32_t a, uint32_t b)
+{
+	const char *sa = ana_intern_str(&tx->stems, a);
+	size_t la = strlen(sa), lb = strlen(ana_intern_str(&tx->stems, b));
+	char *key = malloc(la + lb + 2);
+	int is_new;
+
+	if (!key)
+		return ANA_NOID;
+	memcpy(key, sa, la);
+	key[la] = ' ';
+	memcpy(key + la + 1, ana_intern_str(&tx->stems, b), lb + 1);
+	uint32_t id = ana_intern_put(&tx->stems, key, la + lb + 1, &is_new);
+	free(key);
+	if (id == ANA_NOID)
+		return ANA_NOID;
+	size_t old = tx->pair_cap, cap = tx->pair_cap;
+	void *pa = tx->pair_a, *pb = tx->pair_b;
+	if (ana_grow(&pa, &cap, (size_t)id + 1, sizeof(uint32_t)) != 0)
+		return ANA_NOID;
+	tx->pair_a = pa;
+	cap = old;
+	if (ana_grow(&pb, &cap, (size_t)id + 1, sizeof(uint32_t)) != 0)
+		return ANA_NOID;
+	tx->pair_b = pb;
+	for (size_t i = old; i < cap; i++)
+		tx->pair_a[i] = tx->pair_b[i] = ANA_NOID;
+	tx->pair_cap = cap;
+	tx->pair_a[id] = a;
+	tx->pair_b[id] = b;
+	return id;
+}
+
+int ana_text_pair_parts(const struct ana_text *tx, uint32_t stem, uint32_t *a, uint32_t *b)
+{
+	if (stem >= tx->pair_cap || tx->pair_a[stem] == ANA_NOID)
+		return 0;
+	*a = tx->pair_a[stem];
+	*b = tx->pair_b[stem];
+	return 1;
+}
+
 int ana_text_surfaces(struct ana_text *tx)
 {
 	uint64_t *best = NULL;
@@ -656,11 +833,34 @@ int ana_text_surfaces(struct ana_text *tx)
 	free(tx->best);
 	tx->best = best;
 	tx->n_best = n;
+
+	/* Bigrams read as their parts' surface forms: "waiting time". */
+	uint32_t *of = malloc((n ? n : 1) * sizeof(*of));
+	if (!of)
+		return CORE_ENOMEM;
+	free(tx->pair_surf_of);
+	tx->pair_surf_of = of;
+	for (size_t i = 0; i < n; i++)
+		of[i] = ANA_NOID;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a, b;
+		if (!ana_text_pair_parts(tx, (uint32_t)i, &a, &b))
+			continue;
+		char *both = core_asprintf("%s %s", ana_text_surface(tx, a), ana_text_surface(tx, b));
+		if (!both)
+			return CORE_ENOMEM;
+		of[i] = ana_intern_put(&tx->pair_surf, both, strlen(both), NULL);
+		free(both);
+		if (of[i] == ANA_NOID)
+			return CORE_ENOMEM;
+	}
 	return 0;
 }
 
 const char *ana_text_surface(const struct ana_text *tx, uint32_t stem)
 {
+	if (tx->pair_surf_of && stem < tx->n_best && tx->pair_surf_of[stem] != ANA_NOID)
+		return ana_intern_str(&tx->pair_surf, tx->pair_surf_of[stem]);
 	if (stem < tx->n_best && tx->best[stem] != UINT64_MAX) {
 		const struct ana_lang *lg = &tx->langs[tx->best[stem] >> 32];
 		return ana_intern_str(&lg->surf, (uint32_t)tx->best[stem]);

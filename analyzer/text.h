@@ -55,6 +55,7 @@ void ana_tokens_release(struct ana_tokens *t);
 struct ana_lang {
 	char code[8];
 	void *stemmer;        /* struct sb_stemmer *, NULL when Snowball has none */
+	const struct ana_intern *own_stop; /* the language's own list beyond nl + en, or NULL */
 	struct ana_intern surf;
 	uint32_t *stem;       /* per surface id: stem id, ANA_NOID for a non-feature word */
 	uint64_t *count;      /* per surface id: occurrences seen as a feature */
@@ -63,17 +64,26 @@ struct ana_lang {
 
 struct ana_text {
 	struct ana_intern stems;  /* every stem of every language; ids shared by all */
-	struct ana_intern stop;   /* stopwords of all embedded lists (a union: mixed texts) */
-	struct ana_intern stop_nl, stop_en; /* per list, for the quick language vote */
+	struct ana_intern stop;   /* Dutch and English stopwords: reactions mix the two, so
+				   * every item drops both, plus its own language's list */
+	struct ana_intern stop_nl, stop_en, stop_de, stop_fr; /* per list */
+	struct ana_intern nofeat; /* domain stopwords and one-word stance cues: kept for
+				   * ambitions and stance, left out of themes */
+	struct ana_intern cue_prefix; /* stance cues "steun*": prefixes, left out too */
 	struct ana_lang langs[ANA_MAX_LANGS];
 	size_t n_langs;
 	void *textcat;            /* NULL when libexttextcat's data is absent */
 	uint64_t *best;           /* per stem id after ana_text_surfaces: lang << 32 | surface id */
 	size_t n_best;
+	/* Significant bigrams are stems too ("wacht tijd"); per such stem its two parts. */
+	uint32_t *pair_a, *pair_b; /* per stem id, ANA_NOID for a single word */
+	size_t pair_cap;
+	struct ana_intern pair_surf; /* "waiting time": surface of each bigram stem */
+	uint32_t *pair_surf_of;      /* per stem id after ana_text_surfaces */
 	int warned_long;
 };
 
-/* Loads the embedded stopword lists and opens the language identifier (restricted to
+/* Loads the embedded stopword lists (nl, en, de, fr, domain), the one-word stance cues and opens the language identifier (restricted to
  * nl, en, de, fr). Missing libexttextcat data only disables detection (logged once).
  * Returns NULL with err set on no memory. Free with ana_text_free (NULL-safe). */
 struct ana_text *ana_text_new(struct core_err *err);
@@ -82,7 +92,15 @@ void ana_text_free(struct ana_text *tx);
 /* Language index for code ("nl", "nl-BE" -> "nl"), creating its entry and stemmer on
  * first use; -1 on no memory or too many languages. */
 int ana_text_lang(struct ana_text *tx, const char *code);
+/* 1 when word is a Dutch or English stopword or a domain stopword (label rule). */
 int ana_text_is_stop(const struct ana_text *tx, const char *word, size_t len);
+/* 0 when word (folded) may not be a theme feature: a domain stopword ("visie",
+ * "gemeente") or a one-word stance cue ("steun", "support", "steunen" via "steun*"). */
+int ana_text_is_feature(const struct ana_text *tx, const char *word, size_t len);
+/* A copy of text (valid UTF-8) in which each hashtag written in camel case is followed
+ * by its words: "#DigitaalAlsStandaard" -> "#DigitaalAlsStandaard digitaal als
+ * standaard" (case is folded later). Caller frees; NULL on no memory. */
+char *ana_text_split_hashtags(const char *text, size_t len);
 
 /* The feature stem of one word token of language li: *stem is its stem id, or ANA_NOID
  * for stopwords and words shorter than two characters. Counts the surface form for
@@ -104,6 +122,12 @@ void ana_text_detect(struct ana_text *tx, const char *text, size_t len, const ch
 void ana_text_detect_tokens(struct ana_text *tx, const struct ana_tokens *t, const char *text,
 			    size_t len, const char *declared, const char *dflt, char out[8]);
 
+/* The stem id of the bigram of stems a and b (interned as "a b"), remembering its parts.
+ * ANA_NOID on no memory. */
+uint32_t ana_text_pair(struct ana_text *tx, uint32_t a, uint32_t b);
+/* 1 and the parts in *a, *b when stem is a bigram, else 0. */
+int ana_text_pair_parts(const struct ana_text *tx, uint32_t stem, uint32_t *a, uint32_t *b);
+
 /* Builds the stem -> most frequent surface form map (ties: the smaller string). Call
  * after all items went through ana_text_term; 0 or CORE_ENOMEM. */
 int ana_text_surfaces(struct ana_text *tx);
@@ -112,6 +136,8 @@ const char *ana_text_surface(const struct ana_text *tx, uint32_t stem);
 
 /* Embedded lists (generated from config/ by embed.cmake). */
 extern const unsigned char ana_embed_stop_nl[], ana_embed_stop_en[];
+extern const unsigned char ana_embed_stop_de[], ana_embed_stop_fr[], ana_embed_stop_domain[];
+extern const size_t ana_embed_stop_de_len, ana_embed_stop_fr_len, ana_embed_stop_domain_len;
 extern const unsigned char ana_embed_stance_nl[], ana_embed_stance_en[];
 extern const size_t ana_embed_stop_nl_len, ana_embed_stop_en_len;
 extern const size_t ana_embed_stance_nl_len, ana_embed_stance_en_len;

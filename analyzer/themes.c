@@ -1,7 +1,10 @@
-/* themes.c: spherical k-means over L2-normalised sparse TF-IDF rows (model.h), with
- * k-means++ seeding from a seeded PRNG and a few restarts. Every loop runs in document
- * order and every tie goes to the lower index, so a seed and an input give one answer. */
+/* themes.c: spherical k-means over L2-normalised rows (TF-IDF or the LSA space; model.h):
+ * k-means++ seeding from a seeded PRNG, over-clustering merged average-link, restarts
+ * of which the consensus one wins, a bounded fit sample, two threads for assignment.
+ * Every loop runs in document order, every tie goes to the lower index and the thread
+ * split is fixed, so a seed and an input give one answer. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,17 +27,95 @@ int ana_auto_k(size_t n_docs, int max_themes)
 
 static double dot(const struct ana_matrix *m, size_t d, const float *c)
 {
+	size_t a = m->row[d], b = m->row[d + 1];
+	if (b - a == m->n_terms) {
+		/* A dense row (the LSA space): no column lookups, eight independent float
+		 * sums the compiler can keep in vector registers (in a fixed order, so the
+		 * result does not vary between runs). */
+		const float *v = m->val + a;
+		size_t n = b - a, i = 0;
+		float acc[8] = {0};
+		for (; i + 8 <= n; i += 8)
+			for (int l = 0; l < 8; l++)
+				acc[l] += v[i + l] * c[i + l];
+		for (; i < n; i++)
+			acc[0] += v[i] * c[i];
+		return (double)(((acc[0] + acc[1]) + (acc[2] + acc[3])) +
+				((acc[4] + acc[5]) + (acc[6] + acc[7])));
+	}
 	double s = 0.0;
-	for (size_t i = m->row[d]; i < m->row[d + 1]; i++)
-		s += (double)m->val[i] * c[m->col[i]];
+	for (size_t i = a; i < b; i++)
+		s += (double)m->val[i] * c[ana_col(m, d, i)];
 	return s;
+}
+
+/* The assignment step over docs[from..to): nearest centre, its cosine, how many
+ * changed and the objective of the range. Ranges are fixed halves, so the sums are
+ * the same with one thread or two. */
+struct assign_job {
+	const struct ana_matrix *m;
+	const size_t *docs;
+	size_t from, to;
+	int k;
+	const float *cent;
+	int *assign;
+	float *sim;
+	size_t changed;
+	double obj;
+};
+
+static void *assign_range(void *arg)
+{
+	struct assign_job *j = arg;
+	size_t V = j->m->n_terms;
+
+	j->changed = 0;
+	j->obj = 0.0;
+	for (size_t i = j->from; i < j->to; i++) {
+		int bc = 0;
+		double bs = -2.0;
+		for (int c = 0; c < j->k; c++) {
+			double s = dot(j->m, j->docs[i], j->cent + (size_t)c * V);
+			if (s > bs) {
+				bs = s;
+				bc = c;
+			}
+		}
+		j->changed += j->assign[i] != bc;
+		j->assign[i] = bc;
+		j->sim[i] = (float)bs;
+		j->obj += bs;
+	}
+	return NULL;
+}
+
+/* Both halves, on two threads when the work is worth a thread (and one can be had). */
+static void assign_all(const struct ana_matrix *m, const size_t *docs, size_t n, int k,
+		       const float *cent, int *assign, float *sim, size_t *changed, double *obj)
+{
+	struct assign_job j[2];
+	pthread_t th;
+	int threaded = 0;
+
+	for (int h = 0; h < 2; h++)
+		j[h] = (struct assign_job){m, docs, h == 0 ? 0 : n / 2, h == 0 ? n / 2 : n, k, cent,
+					   assign, sim, 0, 0.0};
+	if ((double)n * (double)k * (double)(m->n_docs ? m->row[m->n_docs] / m->n_docs : 1) > 2e5)
+		threaded = pthread_create(&th, NULL, assign_range, &j[1]) == 0;
+	assign_range(&j[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		assign_range(&j[1]);
+	*changed = j[0].changed + j[1].changed;
+	*obj = j[0].obj + j[1].obj;
 }
 
 static void set_to_doc(const struct ana_matrix *m, size_t d, float *c)
 {
 	memset(c, 0, m->n_terms * sizeof(*c));
 	for (size_t i = m->row[d]; i < m->row[d + 1]; i++)
-		c[m->col[i]] = m->val[i];
+		c[ana_col(m, d, i)] = m->val[i];
 }
 
 /* k-means++: each next centre is drawn with probability proportional to the squared
@@ -83,32 +164,18 @@ static void seed_centres(const struct ana_matrix *m, const size_t *docs, size_t 
 
 /* One k-means run from seeded centres; returns the objective (sum of cosines). */
 static double run_once(const struct ana_matrix *m, const size_t *docs, size_t n, int k,
-		       float *cent, double *acc, int *assign, float *sim, size_t *count)
+		       float *cent, double *acc, int *assign, float *sim, size_t *count, int max_iter)
 {
 	size_t V = m->n_terms;
 	double obj = 0.0;
 
 	for (size_t i = 0; i < n; i++)
 		assign[i] = -1;
-	for (int iter = 0; iter < ANA_KMEANS_MAX_ITER; iter++) {
+	for (int iter = 0; iter < max_iter; iter++) {
 		size_t changed = 0;
-		obj = 0.0;
-		for (size_t i = 0; i < n; i++) {
-			int bc = 0;
-			double bs = -2.0;
-			for (int c = 0; c < k; c++) {
-				double s = dot(m, docs[i], cent + (size_t)c * V);
-				if (s > bs) {
-					bs = s;
-					bc = c;
-				}
-			}
-			changed += assign[i] != bc;
-			assign[i] = bc;
-			sim[i] = (float)bs;
-			obj += bs;
-		}
-		if (changed == 0)
+		assign_all(m, docs, n, k, cent, assign, sim, &changed, &obj);
+		/* Converged when at most one document in a thousand still moves. */
+		if (changed == 0 || (iter > 0 && changed * 1000 <= n))
 			break;
 		memset(acc, 0, (size_t)k * V * sizeof(*acc));
 		memset(count, 0, (size_t)k * sizeof(*count));
@@ -116,7 +183,7 @@ static double run_once(const struct ana_matrix *m, const size_t *docs, size_t n,
 			double *a = acc + (size_t)assign[i] * V;
 			count[assign[i]]++;
 			for (size_t j = m->row[docs[i]]; j < m->row[docs[i] + 1]; j++)
-				a[m->col[j]] += m->val[j];
+				a[ana_col(m, docs[i], j)] += m->val[j];
 		}
 		for (int c = 0; c < k; c++) {
 			float *ct = cent + (size_t)c * V;
@@ -147,14 +214,128 @@ static double run_once(const struct ana_matrix *m, const size_t *docs, size_t n,
 	return obj;
 }
 
+/* Average-link merging of kk clusters (assign over docs) down to k centres: the two
+ * clusters whose members are on average most alike (sum_a . sum_b / (n_a n_b)) merge
+ * first. Over-clustering and then merging finds the broad topics of short texts better
+ * than k-means from k seeds, which splits a big topic and lumps small ones. cent_out
+ * receives k L2-normalised centres (zero rows when fewer than k clusters were alive).
+ * acc holds kk x V doubles, pair kk x kk doubles. */
+static void merge_to(const struct ana_matrix *m, const size_t *docs, size_t n, int kk, int k,
+		     const int *assign, double *acc, double *pair, size_t *count, float *cent_out)
+{
+	size_t V = m->n_terms;
+	int alive = 0;
+
+	memset(acc, 0, (size_t)kk * V * sizeof(*acc));
+	memset(count, 0, (size_t)kk * sizeof(*count));
+	for (size_t i = 0; i < n; i++) {
+		double *a = acc + (size_t)assign[i] * V;
+		count[assign[i]]++;
+		for (size_t j = m->row[docs[i]]; j < m->row[docs[i] + 1]; j++)
+			a[ana_col(m, docs[i], j)] += m->val[j];
+	}
+	for (int a = 0; a < kk; a++)
+		alive += count[a] > 0;
+	for (int a = 0; a < kk; a++)
+		for (int b = a + 1; b < kk; b++) {
+			double s = -1.0;
+			if (count[a] && count[b]) {
+				const double *x = acc + (size_t)a * V, *y = acc + (size_t)b * V;
+				s = 0.0;
+				for (size_t j = 0; j < V; j++)
+					s += x[j] * y[j];
+				s /= (double)count[a] * (double)count[b];
+			}
+			pair[(size_t)a * kk + b] = s;
+		}
+	while (alive > k) {
+		int ba = -1, bb = -1;
+		double bs = -2.0;
+		for (int a = 0; a < kk; a++) {
+			if (!count[a])
+				continue;
+			for (int b = a + 1; b < kk; b++)
+				if (count[b] && pair[(size_t)a * kk + b] > bs) {
+					bs = pair[(size_t)a * kk + b];
+					ba = a;
+					bb = b;
+				}
+		}
+		if (ba < 0)
+			break;
+		double *x = acc + (size_t)ba * V;
+		const double *y = acc + (size_t)bb * V;
+		for (size_t j = 0; j < V; j++)
+			x[j] += y[j];
+		count[ba] += count[bb];
+		count[bb] = 0;
+		alive--;
+		for (int c = 0; c < kk; c++) {
+			if (c == ba || !count[c])
+				continue;
+			const double *z = acc + (size_t)c * V;
+			double s = 0.0;
+			for (size_t j = 0; j < V; j++)
+				s += x[j] * z[j];
+			s /= (double)count[ba] * (double)count[c];
+			pair[c < ba ? (size_t)c * kk + ba : (size_t)ba * kk + c] = s;
+		}
+	}
+	memset(cent_out, 0, (size_t)k * V * sizeof(*cent_out));
+	int o = 0;
+	for (int a = 0; a < kk && o < k; a++) {
+		if (!count[a])
+			continue;
+		const double *x = acc + (size_t)a * V;
+		double norm = 0.0;
+		for (size_t j = 0; j < V; j++)
+			norm += x[j] * x[j];
+		norm = norm > 0.0 ? 1.0 / sqrt(norm) : 0.0;
+		float *ct = cent_out + (size_t)o++ * V;
+		for (size_t j = 0; j < V; j++)
+			ct[j] = (float)(x[j] * norm);
+	}
+}
+
+/* NMI (arithmetic normalisation) of two partitions of n documents into k clusters;
+ * scratch holds k * (k + 2) doubles. */
+static double partition_nmi(const int *a, const int *b, size_t n, int k, double *scratch)
+{
+	double *ct = scratch, *pa = scratch + (size_t)k * k, *pb = pa + k;
+	double mi = 0.0, ha = 0.0, hb = 0.0;
+
+	memset(scratch, 0, (size_t)k * (k + 2) * sizeof(*scratch));
+	for (size_t i = 0; i < n; i++) {
+		ct[(size_t)a[i] * k + b[i]] += 1.0;
+		pa[a[i]] += 1.0;
+		pb[b[i]] += 1.0;
+	}
+	for (int x = 0; x < k; x++) {
+		if (pa[x] > 0)
+			ha -= pa[x] / n * log(pa[x] / n);
+		if (pb[x] > 0)
+			hb -= pb[x] / n * log(pb[x] / n);
+		for (int y = 0; y < k; y++) {
+			double c = ct[(size_t)x * k + y];
+			if (c > 0)
+				mi += c / n * log(c * n / (pa[x] * pb[y]));
+		}
+	}
+	return ha + hb > 0 ? 2.0 * mi / (ha + hb) : 1.0;
+}
+
 int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clustering *out)
 {
 	size_t n_all = m->n_docs, V = m->n_terms, n = 0;
-	size_t *docs = NULL, *count = NULL;
-	float *cent = NULL, *sim = NULL;
-	double *acc = NULL, *best = NULL;
+	size_t *docs = NULL, *count = NULL, *all = NULL, n_fit = 0;
+	float *r_cent = NULL, *r_sim = NULL;
+	int *r_assign = NULL;
+	double *count_kk = NULL;
+	uint8_t *fitted = NULL;
+	float *cent = NULL, *sim = NULL, *over = NULL;
+	double *acc = NULL, *best = NULL, *pair = NULL;
 	int *assign = NULL;
-	int rc = CORE_ENOMEM;
+	int rc = CORE_ENOMEM, kk;
 
 	memset(out, 0, sizeof(*out));
 	out->assign = malloc((n_all ? n_all : 1) * sizeof(int));
@@ -167,6 +348,23 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clus
 		if (m->row[d + 1] > m->row[d])
 			docs[n++] = d;
 	}
+	/* Large inputs: fit on evenly spaced documents (content order, so independent of
+	 * storage order), then assign everyone; topics of a million reactions show in a
+	 * sample of tens of thousands, and the fit then costs the same at any size. */
+	all = malloc((n ? n : 1) * sizeof(*all));
+	fitted = calloc(n_all ? n_all : 1, 1);
+	if (!all || !fitted)
+		goto out;
+	memcpy(all, docs, n * sizeof(*docs));
+	n_fit = n;
+	if (n > ANA_KMEANS_SAMPLE) {
+		size_t step = (n + ANA_KMEANS_SAMPLE - 1) / ANA_KMEANS_SAMPLE, s = 0;
+		for (size_t i = 0; i < n; i += step)
+			docs[s++] = all[i];
+		n = s;
+	}
+	for (size_t i = 0; i < n; i++)
+		fitted[docs[i]] = 1;
 	if ((size_t)k > n)
 		k = (int)n;
 	out->k = k;
@@ -176,47 +374,149 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clus
 		rc = 0;
 		goto out;
 	}
+	/* Over-cluster by ANA_KMEANS_OVER, at least ten documents per cluster. */
+	kk = k * ANA_KMEANS_OVER;
+	if ((size_t)kk > n / 10)
+		kk = (int)(n / 10);
+	if (kk > 128)
+		kk = 128; /* merging cost grows with kk squared */
+	if (kk < k)
+		kk = k;
 	out->centroid = malloc((size_t)k * V * sizeof(float));
 	cent = malloc((size_t)k * V * sizeof(float));
-	acc = malloc((size_t)k * V * sizeof(double));
-	count = malloc((size_t)k * sizeof(*count));
+	over = malloc((size_t)kk * V * sizeof(float));
+	acc = malloc((size_t)kk * V * sizeof(double));
+	pair = malloc((size_t)kk * (size_t)kk * sizeof(double));
+	count = malloc((size_t)kk * sizeof(*count));
 	best = malloc(n * sizeof(*best));
 	assign = malloc(n * sizeof(*assign));
 	sim = malloc(n * sizeof(*sim));
-	if (!out->centroid || !cent || !acc || !count || !best || !assign || !sim)
+	r_cent = malloc((size_t)ANA_KMEANS_RESTARTS * k * V * sizeof(float));
+	r_assign = malloc((size_t)ANA_KMEANS_RESTARTS * n * sizeof(int));
+	r_sim = malloc((size_t)ANA_KMEANS_RESTARTS * n * sizeof(float));
+	count_kk = malloc((size_t)k * (k + 2) * sizeof(double));
+	if (!out->centroid || !cent || !over || !acc || !pair || !count || !best || !assign || !sim ||
+	    !r_cent || !r_assign || !r_sim || !count_kk)
 		goto out;
 
-	double best_obj = -1.0;
-	for (int r = 0; r < ANA_KMEANS_RESTARTS; r++) {
+	int R = ANA_KMEANS_RESTARTS;
+	double objs[ANA_KMEANS_RESTARTS];
+	for (int r = 0; r < R; r++) {
 		struct ana_rng rng;
 		ana_rng_seed(&rng, seed + 0x632be59bd9b4e019ull * (uint64_t)r);
-		seed_centres(m, docs, n, k, &rng, cent, best);
-		double obj = run_once(m, docs, n, k, cent, acc, assign, sim, count);
-		if (obj > best_obj) {
-			best_obj = obj;
-			memcpy(out->centroid, cent, (size_t)k * V * sizeof(float));
-			for (size_t i = 0; i < n; i++) {
-				out->assign[docs[i]] = assign[i];
-				out->sim[docs[i]] = sim[i];
-			}
+		if (kk > k) {
+			seed_centres(m, docs, n, kk, &rng, over, best);
+			/* Only a start for merging: a rough fit will do. */
+			run_once(m, docs, n, kk, over, acc, assign, sim, count, ANA_KMEANS_OVER_ITER);
+			merge_to(m, docs, n, kk, k, assign, acc, pair, count, cent);
+		} else {
+			seed_centres(m, docs, n, k, &rng, cent, best);
+		}
+		objs[r] = run_once(m, docs, n, k, cent, acc, assign, sim, count, ANA_KMEANS_MAX_ITER);
+		memcpy(r_cent + (size_t)r * k * V, cent, (size_t)k * V * sizeof(float));
+		memcpy(r_assign + (size_t)r * n, assign, n * sizeof(*assign));
+		memcpy(r_sim + (size_t)r * n, sim, n * sizeof(*sim));
+	}
+	/* The restart that agrees best with all the others (mean NMI) wins, not the one
+	 * with the best objective: on short texts many partitions score alike, and the
+	 * consensus one is the topic structure that keeps coming back. */
+	int win = 0;
+	double win_score = -1.0;
+	for (int a = 0; a < R; a++) {
+		double sum = 0.0;
+		for (int b = 0; b < R; b++)
+			if (b != a)
+				sum += partition_nmi(r_assign + (size_t)a * n, r_assign + (size_t)b * n, n, k,
+						     count_kk);
+		if (sum > win_score + 1e-12 || (fabs(sum - win_score) <= 1e-12 && objs[a] > objs[win])) {
+			win_score = sum;
+			win = a;
 		}
 	}
+	double best_obj = objs[win];
+	memcpy(out->centroid, r_cent + (size_t)win * k * V, (size_t)k * V * sizeof(float));
+	for (size_t i = 0; i < n; i++) {
+		out->assign[docs[i]] = r_assign[(size_t)win * n + i];
+		out->sim[docs[i]] = r_sim[(size_t)win * n + i];
+	}
 	out->objective = best_obj;
-	for (size_t i = 0; i < n; i++)
-		if (out->sim[docs[i]] < ANA_MIN_THEME_SIM)
-			out->assign[docs[i]] = -1;
+	/* Documents left out of the sample join their nearest final centre. */
+	for (size_t i = 0; i < n_fit; i++) {
+		size_t d = all[i];
+		if (out->assign[d] >= 0 && fitted[d])
+			continue;
+		int bc = 0;
+		double bs = -2.0;
+		for (int c = 0; c < k; c++) {
+			double sc = dot(m, d, out->centroid + (size_t)c * V);
+			if (sc > bs) {
+				bs = sc;
+				bc = c;
+			}
+		}
+		out->assign[d] = bc;
+		out->sim[d] = (float)bs;
+	}
+	for (size_t i = 0; i < n_fit; i++)
+		if (out->sim[all[i]] < ANA_MIN_THEME_SIM)
+			out->assign[all[i]] = -1;
 	rc = 0;
 out:
+	free(r_cent);
+	free(r_assign);
+	free(r_sim);
+	free(count_kk);
 	free(docs);
+	free(all);
+	free(fitted);
 	free(count);
 	free(cent);
+	free(over);
 	free(sim);
 	free(acc);
+	free(pair);
 	free(best);
 	free(assign);
 	if (rc)
 		ana_clustering_release(out);
 	return rc;
+}
+
+int ana_term_centroids(const struct ana_matrix *m, struct ana_clustering *c)
+{
+	size_t V = m->n_terms;
+	double *acc = NULL;
+	float *cent = NULL;
+
+	if (c->k <= 0)
+		return 0;
+	acc = calloc((size_t)c->k * (V ? V : 1), sizeof(*acc));
+	cent = malloc((size_t)c->k * (V ? V : 1) * sizeof(*cent));
+	if (!acc || !cent) {
+		free(acc);
+		free(cent);
+		return CORE_ENOMEM;
+	}
+	for (size_t d = 0; d < m->n_docs; d++) {
+		if (c->assign[d] < 0)
+			continue;
+		double *a = acc + (size_t)c->assign[d] * V;
+		for (size_t j = m->row[d]; j < m->row[d + 1]; j++)
+			a[ana_col(m, d, j)] += m->val[j];
+	}
+	for (int k = 0; k < c->k; k++) {
+		const double *a = acc + (size_t)k * V;
+		double norm = 0.0;
+		for (size_t j = 0; j < V; j++)
+			norm += a[j] * a[j];
+		norm = norm > 0.0 ? 1.0 / sqrt(norm) : 0.0;
+		for (size_t j = 0; j < V; j++)
+			cent[(size_t)k * V + j] = (float)(a[j] * norm);
+	}
+	free(acc);
+	free(c->centroid);
+	c->centroid = cent;
+	return 0;
 }
 
 void ana_clustering_release(struct ana_clustering *c)

@@ -1,0 +1,251 @@
+/* lsa.c: latent semantic analysis for clustering short texts (model.h). Two reactions
+ * on one subject often share no word; a rank-r truncated SVD of the TF-IDF matrix maps
+ * co-occurring terms close together, so k-means sees the topic instead of the wording.
+ * The basis is fitted with a seeded randomized SVD on an evenly spaced sample of rows,
+ * so its cost is bounded; every row is then projected (nnz x r). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+/* Modified Gram-Schmidt on the r columns of a (rows x r, row-major); a column that
+ * vanishes becomes zero. */
+static void orthonormalise(double *a, size_t rows, int r)
+{
+	for (int c = 0; c < r; c++) {
+		for (int p = 0; p < c; p++) {
+			double d = 0.0;
+			for (size_t i = 0; i < rows; i++)
+				d += a[i * r + c] * a[i * r + p];
+			for (size_t i = 0; i < rows; i++)
+				a[i * r + c] -= d * a[i * r + p];
+		}
+		double nrm = 0.0;
+		for (size_t i = 0; i < rows; i++)
+			nrm += a[i * r + c] * a[i * r + c];
+		nrm = nrm > 1e-20 ? 1.0 / sqrt(nrm) : 0.0;
+		for (size_t i = 0; i < rows; i++)
+			a[i * r + c] *= nrm;
+	}
+}
+
+/* Eigen-decomposition of the symmetric r x r matrix c (destroyed) by cyclic Jacobi:
+ * eigenvalues into w, eigenvectors as the columns of v. */
+static void jacobi(double *c, int r, double *w, double *v)
+{
+	for (int i = 0; i < r; i++)
+		for (int j = 0; j < r; j++)
+			v[i * r + j] = i == j;
+	for (int sweep = 0; sweep < 60; sweep++) {
+		double off = 0.0;
+		for (int i = 0; i < r; i++)
+			for (int j = i + 1; j < r; j++)
+				off += c[i * r + j] * c[i * r + j];
+		if (off < 1e-22)
+			break;
+		for (int p = 0; p < r; p++)
+			for (int q = p + 1; q < r; q++) {
+				double apq = c[p * r + q];
+				if (fabs(apq) < 1e-300)
+					continue;
+				double theta = (c[q * r + q] - c[p * r + p]) / (2.0 * apq);
+				double t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1.0));
+				double cs = 1.0 / sqrt(t * t + 1.0), sn = t * cs;
+				for (int k = 0; k < r; k++) {
+					double akp = c[k * r + p], akq = c[k * r + q];
+					c[k * r + p] = cs * akp - sn * akq;
+					c[k * r + q] = sn * akp + cs * akq;
+				}
+				for (int k = 0; k < r; k++) {
+					double apk = c[p * r + k], aqk = c[q * r + k];
+					c[p * r + k] = cs * apk - sn * aqk;
+					c[q * r + k] = sn * apk + cs * aqk;
+				}
+				for (int k = 0; k < r; k++) {
+					double vkp = v[k * r + p], vkq = v[k * r + q];
+					v[k * r + p] = cs * vkp - sn * vkq;
+					v[k * r + q] = sn * vkp + cs * vkq;
+				}
+			}
+	}
+	for (int i = 0; i < r; i++)
+		w[i] = c[i * r + i];
+}
+
+/* y (rows of sample x r) = X_sample * z (V x r) */
+static void mul_xz(const struct ana_matrix *m, const size_t *rows, size_t s, const double *z,
+		   int r, double *y)
+{
+	memset(y, 0, s * (size_t)r * sizeof(*y));
+	for (size_t i = 0; i < s; i++) {
+		double *yi = y + i * r;
+		for (size_t j = m->row[rows[i]]; j < m->row[rows[i] + 1]; j++) {
+			const double *zj = z + (size_t)m->col[j] * r;
+			double v = m->val[j];
+			for (int c = 0; c < r; c++)
+				yi[c] += v * zj[c];
+		}
+	}
+}
+
+/* z (V x r) = X_sample^T * y (s x r) */
+static void mul_xty(const struct ana_matrix *m, const size_t *rows, size_t s, const double *y,
+		    int r, double *z)
+{
+	memset(z, 0, m->n_terms * (size_t)r * sizeof(*z));
+	for (size_t i = 0; i < s; i++) {
+		const double *yi = y + i * r;
+		for (size_t j = m->row[rows[i]]; j < m->row[rows[i] + 1]; j++) {
+			double *zj = z + (size_t)m->col[j] * r;
+			double v = m->val[j];
+			for (int c = 0; c < r; c++)
+				zj[c] += v * yi[c];
+		}
+	}
+}
+
+int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
+	    struct ana_matrix *out)
+{
+	size_t n = m->n_docs, V = m->n_terms, s = 0;
+	size_t *rows = NULL;
+	double *y = NULL, *z = NULL, *c = NULL, *w = NULL, *ev = NULL, *basis = NULL;
+	float *basis_f = NULL;
+	int rc = CORE_ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	if ((size_t)r > V)
+		r = (int)V;
+	rows = malloc((n ? n : 1) * sizeof(*rows));
+	if (!rows)
+		goto out;
+	size_t nonempty = 0;
+	for (size_t d = 0; d < n; d++)
+		nonempty += m->row[d + 1] > m->row[d];
+	/* Evenly spaced non-empty rows: the matrix order is the content order, so the
+	 * sample does not depend on the order items were stored in. */
+	size_t step = max_sample && nonempty > max_sample ? (nonempty + max_sample - 1) / max_sample : 1;
+	for (size_t d = 0, seen = 0; d < n; d++)
+		if (m->row[d + 1] > m->row[d] && seen++ % step == 0)
+			rows[s++] = d;
+	if ((size_t)r > s)
+		r = (int)s;
+	if (r < 2) {
+		rc = CORE_ERUNTIME;
+		goto out;
+	}
+	y = malloc(s * (size_t)r * sizeof(*y));
+	z = malloc(V * (size_t)r * sizeof(*z));
+	c = malloc((size_t)r * r * sizeof(*c));
+	w = malloc((size_t)r * sizeof(*w));
+	ev = malloc((size_t)r * r * sizeof(*ev));
+	basis = calloc(V * (size_t)r, sizeof(*basis));
+	if (!y || !z || !c || !w || !ev || !basis)
+		goto out;
+
+	struct ana_rng rng;
+	ana_rng_seed(&rng, seed ^ 0x5bd1e9955bd1e995ull);
+	for (size_t i = 0; i < V * (size_t)r; i++)
+		z[i] = ana_rng_double(&rng) - 0.5;
+	/* Range finder with two power iterations (the spectrum of short texts decays
+	 * slowly, and plain sketches then miss the topic directions). */
+	mul_xz(m, rows, s, z, r, y);
+	orthonormalise(y, s, r);
+	for (int it = 0; it < 2; it++) {
+		mul_xty(m, rows, s, y, r, z);
+		orthonormalise(z, V, r);
+		mul_xz(m, rows, s, z, r, y);
+		orthonormalise(y, s, r);
+	}
+	/* B = Q^T X (r x V), stored transposed in z (V x r); C = B B^T. */
+	mul_xty(m, rows, s, y, r, z);
+	memset(c, 0, (size_t)r * r * sizeof(*c));
+	for (size_t j = 0; j < V; j++) {
+		const double *zj = z + j * r;
+		for (int a = 0; a < r; a++)
+			for (int b = a; b < r; b++)
+				c[a * r + b] += zj[a] * zj[b];
+	}
+	for (int a = 0; a < r; a++)
+		for (int b = 0; b < a; b++)
+			c[a * r + b] = c[b * r + a];
+	jacobi(c, r, w, ev);
+	/* Right singular vectors: basis = B^T W Sigma^-1 (V x r), components sorted by
+	 * singular value; a row's embedding x . basis equals its U Sigma row. */
+	int order[256];
+	int rr = r > 256 ? 256 : r;
+	for (int a = 0; a < rr; a++)
+		order[a] = a;
+	for (int a = 1; a < rr; a++)
+		for (int b = a; b > 0 && w[order[b]] > w[order[b - 1]]; b--) {
+			int t = order[b];
+			order[b] = order[b - 1];
+			order[b - 1] = t;
+		}
+	for (int o = 0; o < rr; o++) {
+		int a = order[o];
+		double sv = w[a] > 1e-12 ? sqrt(w[a]) : 0.0;
+		if (sv == 0.0)
+			continue;
+		for (size_t j = 0; j < V; j++) {
+			double acc = 0.0;
+			for (int b = 0; b < r; b++)
+				acc += z[j * r + b] * ev[b * r + a];
+			basis[j * rr + o] = acc / sv;
+		}
+	}
+	r = rr;
+	free(z);
+	z = NULL;
+	basis_f = malloc(V * (size_t)r * sizeof(*basis_f));
+	if (!basis_f)
+		goto out;
+	for (size_t i = 0; i < V * (size_t)r; i++)
+		basis_f[i] = (float)basis[i];
+
+	/* Every row, projected and L2-normalised, as a dense matrix in CSR form. */
+	size_t nnz = nonempty * (size_t)r;
+	out->n_docs = n;
+	out->n_terms = (size_t)r;
+	out->row = malloc((n + 1) * sizeof(*out->row));
+	out->col = NULL; /* dense: see ana_col */
+	out->val = malloc((nnz ? nnz : 1) * sizeof(*out->val));
+	out->term_stem = calloc((size_t)r, sizeof(*out->term_stem));
+	if (!out->row || !out->val || !out->term_stem)
+		goto out;
+	size_t at = 0;
+	double e[256];
+	for (size_t d = 0; d < n; d++) {
+		out->row[d] = at;
+		if (m->row[d + 1] == m->row[d])
+			continue;
+		memset(e, 0, sizeof(e));
+		for (size_t j = m->row[d]; j < m->row[d + 1]; j++) {
+			const float *bj = basis_f + (size_t)m->col[j] * r;
+			double v = m->val[j];
+			for (int a = 0; a < r; a++)
+				e[a] += v * bj[a];
+		}
+		double nrm = 0.0;
+		for (int a = 0; a < r; a++)
+			nrm += e[a] * e[a];
+		nrm = nrm > 0.0 ? 1.0 / sqrt(nrm) : 0.0;
+		for (int a = 0; a < r; a++)
+			out->val[at++] = (float)(e[a] * nrm);
+	}
+	out->row[n] = at;
+	rc = 0;
+out:
+	free(rows);
+	free(y);
+	free(z);
+	free(c);
+	free(w);
+	free(ev);
+	free(basis);
+	free(basis_f);
+	if (rc)
+		ana_matrix_release(out);
+	return rc;
+}

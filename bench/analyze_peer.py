@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""analyze_peer.py CSV K: the scikit-learn peer of issue 5 on a bench CSV (column
+`reactie`): TfidfVectorizer with Snowball stems (Dutch), sublinear tf, min_df 2,
+max_df 0.5, then MiniBatchKMeans with K clusters. Needs python3-sklearn and
+python3-snowballstemmer (Debian)."""
+import csv
+import re
+import sys
+
+import snowballstemmer
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+csv.field_size_limit(1 << 24)
+stem = snowballstemmer.stemmer("dutch").stemWords
+word = re.compile(r"(?u)\b\w\w+\b")
+
+
+def analyzer(text):
+    return stem(word.findall(text.lower()))
+
+
+with open(sys.argv[1], encoding="utf-8") as f:
+    texts = [row["reactie"] for row in csv.DictReader(f)]
+x = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, min_df=2, max_df=0.5).fit_transform(texts)
+labels = MiniBatchKMeans(n_clusters=int(sys.argv[2]), random_state=42, n_init=3).fit_predict(x)
+print(len(texts), x.shape[1], len(set(labels)))

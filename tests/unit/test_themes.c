@@ -1,0 +1,688 @@
+/* test_themes.c: themes a policy team can trust: camel-case hashtags, domain stopwords
+ * and stance cues kept out of features, per-language stopword lists, MinHash grouping,
+ * label rules (no stopword, no stance word, no stem variant, unique, phrases from
+ * significant bigrams), the same themes for any storage order, theme ids carried to
+ * the next run, and the sib200 Dutch evaluation (NMI against the gold topics). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <math.h>
+
+#include <cmocka.h>
+
+#include "analyzer.h"
+#include "model.h"
+#include "text.h"
+
+/* ---------------------------------------------------------------- text layer */
+
+static struct ana_tokens tokens_of(const char *text)
+{
+	struct ana_tokens t = {0};
+	char *split = ana_text_split_hashtags(text, strlen(text));
+	assert_non_null(split);
+	char *folded = core_utf8_fold(split);
+	assert_non_null(folded);
+	assert_int_equal(ana_tokenize(folded, strlen(folded), &t), 0);
+	free(split);
+	free(folded);
+	return t;
+}
+
+static int has(const struct ana_tokens *t, const char *s, int kind)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(ana_tok_str(t, i), s) == 0 && t->v[i].kind == kind)
+			return 1;
+	return 0;
+}
+
+static void camel_case_hashtags(void **state)
+{
+	(void)state;
+	char *s = ana_text_split_hashtags("Ik steun #DigitaalAlsStandaard.", 31);
+	assert_non_null(s);
+	assert_string_equal(s, "Ik steun #DigitaalAlsStandaard Digitaal Als Standaard .");
+	free(s);
+
+	struct ana_tokens t = tokens_of("Lees #DigitaalAlsStandaard en #ÉénOverheid_ÉénDeur, "
+					"niet #privacy of #COVID19 (#A1)");
+	assert_true(has(&t, "digitaalalsstandaard", ANA_TOK_HASHTAG));
+	assert_true(has(&t, "digitaal", ANA_TOK_WORD));
+	assert_true(has(&t, "standaard", ANA_TOK_WORD));
+	assert_true(has(&t, "ééndeur", ANA_TOK_WORD) == 0);
+	assert_true(has(&t, "één", ANA_TOK_WORD));
+	assert_true(has(&t, "overheid", ANA_TOK_WORD));
+	assert_true(has(&t, "deur", ANA_TOK_WORD));
+	/* No camel case: the hashtag alone. */
+	assert_true(has(&t, "privacy", ANA_TOK_HASHTAG));
+	assert_false(has(&t, "privacy", ANA_TOK_WORD));
+	assert_true(has(&t, "covid19", ANA_TOK_HASHTAG));
+	assert_false(has(&t, "covid", ANA_TOK_WORD));
+	ana_tokens_release(&t);
+
+	/* Edge cases: a lone '#', a hashtag at the end, a '#' inside a word. */
+	s = ana_text_split_hashtags("# x#Y #aB", 9);
+	assert_non_null(s);
+	assert_string_equal(s, "# x#Y #aB a B ");
+	free(s);
+}
+
+static void feature_words_and_language_lists(void **state)
+{
+	(void)state;
+	struct core_err err = {0};
+	struct ana_text *tx = ana_text_new(&err);
+	assert_non_null(tx);
+
+	/* Domain words and one-word stance cues are no theme features... */
+	const char *no[] = {"gemeente", "visie", "ambitie", "overheid", "ertegen", "support",
+			    "bezwaar", "steunen", "steun", "ondersteuning", "agree", "oneens"};
+	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
+		if (ana_text_is_feature(tx, no[i], strlen(no[i])))
+			fail_msg("'%s' should not be a theme feature", no[i]);
+	/* ...topic words are. */
+	const char *yes[] = {"loket", "privacy", "digid", "wachttijd", "telefoon", "ouderen"};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
+		if (!ana_text_is_feature(tx, yes[i], strlen(yes[i])))
+			fail_msg("'%s' should be a theme feature", yes[i]);
+	/* Label rule: domain words count as stopwords there. */
+	assert_true(ana_text_is_stop(tx, "gemeente", 8));
+	assert_true(ana_text_is_stop(tx, "de", 2));
+	assert_false(ana_text_is_stop(tx, "loket", 5));
+
+	/* Per language: German and French lists apply to their own items only; Dutch
+	 * and English ones to every item (reactions mix them). */
+	int nl = ana_text_lang(tx, "nl"), de = ana_text_lang(tx, "de"), fr = ana_text_lang(tx, "fr");
+	assert_true(nl >= 0 && de >= 0 && fr >= 0);
+	uint32_t stem;
+	assert_int_equal(ana_text_term(tx, de, "und", 3, &stem, NULL), 0);
+	assert_int_equal(stem, ANA_NOID);
+	assert_int_equal(ana_text_term(tx, de, "nicht", 5, &stem, NULL), 0);
+	assert_int_equal(stem, ANA_NOID);
+	assert_int_equal(ana_text_term(tx, de, "the", 3, &stem, NULL), 0);
+	assert_int_equal(stem, ANA_NOID);
+	assert_int_equal(ana_text_term(tx, de, "bürgeramt", 10, &stem, NULL), 0);
+	assert_int_not_equal(stem, ANA_NOID);
+	assert_int_equal(ana_text_term(tx, fr, "avec", 4, &stem, NULL), 0);
+	assert_int_equal(stem, ANA_NOID);
+	assert_int_equal(ana_text_term(tx, fr, "guichet", 7, &stem, NULL), 0);
+	assert_int_not_equal(stem, ANA_NOID);
+	/* "avec" is no Dutch stopword: in a Dutch item it stays a word. */
+	assert_int_equal(ana_text_term(tx, nl, "avec", 4, &stem, NULL), 0);
+	assert_int_not_equal(stem, ANA_NOID);
+	ana_text_free(tx);
+}
+
+static void minhash_grouping(void **state)
+{
+	(void)state;
+	enum { N = 52 };
+	static const char *const names[] = {"Jan", "Fatima", "Pieter", "Els", "Mohamed", "Anna",
+					    "Kees", "Sanne", "Ahmed", "Lotte"};
+	uint32_t sigs[N][ANA_MH_K], *ptr[N], rank[N], root[N];
+	size_t merged = 0;
+
+	for (int i = 0; i < N; i++) {
+		char text[1024];
+		if (i < 50)
+			snprintf(text, sizeof(text), "Geachte raad, ik maak bezwaar tegen het sluiten van "
+				 "de balie in het stadhuis op zaterdag. Ouderen zonder computer kunnen "
+				 "dan nergens meer terecht voor hun paspoort. Met vriendelijke groet, %s "
+				 "%d", names[i % 10], i);
+		else if (i == 50)
+			snprintf(text, sizeof(text), "De balie in het stadhuis moet op zaterdag open "
+				 "blijven, want werkende mensen kunnen doordeweeks niet langskomen "
+				 "voor hun paspoort of rijbewijs.");
+		else
+			snprintf(text, sizeof(text), "Sluit de balie in het stadhuis op zaterdag niet: "
+				 "ouderen hebben hulp nodig bij het aanvragen van een paspoort en "
+				 "lezen geen websites.");
+		struct ana_tokens t = tokens_of(text);
+		assert_int_equal(ana_minhash(&t, sigs[i]), 1);
+		ana_tokens_release(&t);
+		ptr[i] = sigs[i];
+		rank[i] = (uint32_t)i;
+	}
+	assert_int_equal(ana_near_dups(ptr, N, rank, root, &merged), 0);
+	for (int i = 0; i < 50; i++)
+		assert_int_equal(root[i], 0); /* one group, rooted at the lowest rank */
+	assert_int_equal(merged, 49);
+	assert_int_equal(root[50], 50);  /* same subject, different text: alone */
+	assert_int_equal(root[51], 51);
+}
+
+/* ---------------------------------------------------------------- store fixture */
+
+static const char config_text[] =
+	"{\"vision\": {\"title\": \"Dienstverlening 2020\", \"ambitions\": [\n"
+	" {\"code\": \"A1\", \"title\": \"Digitaal als standaard\",\n"
+	"  \"keywords\": {\"nl\": [\"digitaal\", \"online\", \"app\"]}},\n"
+	" {\"code\": \"A5\", \"title\": \"Bereikbaar via alle kanalen\",\n"
+	"  \"keywords\": {\"nl\": [\"loket\", \"telefoon\", \"balie\"]}}\n"
+	"]},\n"
+	"\"analysis\": {\"seed\": 7, \"campaign_min\": 5}}\n";
+
+/* Three subjects, each text wrapped in words every reaction uses (vision, municipality,
+ * support, objection): those must not show up in labels. */
+static const char *const wrap[] = {"Ik steun de visie van de gemeente:", "Ik ben ertegen, want",
+				   "Over deze ambitie van de overheid:", "Mijn bezwaar tegen de visie:",
+				   "Support voor de gemeente:", "Ik ben het oneens met de ambitie:"};
+static const char *const subj_a[3][4] = {
+	{"De digitale kluis", "Inloggen met DigiD", "De app voor aanvragen", "Het online formulier"},
+	{"Mijn persoonsgegevens", "De privacy van inwoners", "Het datalek bij de registratie",
+	 "Het delen van gegevens"},
+	{"De balie in het stadhuis", "Bellen met het klantcontactcentrum",
+	 "Persoonlijk contact aan de balie", "Een afspraak aan het loket"}};
+static const char *const subj_b[3][5] = {
+	{"werkt snel op de website", "bewaart documenten in de digitale kluis",
+	 "maakt online aanvragen makkelijker", "toont je aanvraag in de app",
+	 "spaart tijd met DigiD"},
+	{"moet beter beveiligd worden", "vraagt om versleutelen van persoonsgegevens",
+	 "hoort veilig in de registratie", "verdient meer aandacht voor privacy",
+	 "mag niet zomaar gedeeld worden"},
+	{"moet op zaterdag open blijven", "heeft lange wachttijd aan de telefoon",
+	 "is nodig voor persoonlijk contact", "blijft belangrijk naast het loket",
+	 "moet bereikbaar zijn zonder afspraak"}};
+static const char *const tail[] = {"Graag snel regelen.", "Dat is belangrijk voor ouderen.",
+				   "Denk ook aan jongeren.", "Zo kan het beter.",
+				   "Het moet eenvoudiger.", "Neem dit mee.", "Succes ermee."};
+#define PER_SUBJECT 20
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	struct core_db *db;
+	struct core_config cfg;
+	int64_t src;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct core_err err = {0};
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/inspraak-themes-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+	assert_int_equal(core_config_parse(config_text, strlen(config_text), "test.json", &f->cfg,
+					   &err), 0);
+	f->db = core_db_open(f->path, &err);
+	assert_non_null(f->db);
+	assert_int_equal(core_db_source_ensure(f->db, "forms", CORE_SRC_IMPORT, NULL, &f->src, &err),
+			 0);
+	*state = f;
+	return 0;
+}
+
+static void remove_store(const char *path)
+{
+	char p[160];
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char other[128];
+
+	core_db_close(f->db);
+	remove_store(f->path);
+	snprintf(other, sizeof(other), "%s/u.db", f->dir);
+	remove_store(other);
+	rmdir(f->dir);
+	core_config_release(&f->cfg);
+	free(f);
+	return 0;
+}
+
+static void put(struct core_db *db, int64_t src, const char *ext, const char *text)
+{
+	struct core_item it = {0};
+	struct core_err err = {0};
+	enum core_put res;
+
+	it.source = core_strdup("forms");
+	it.external_id = core_strdup(ext);
+	it.text = core_strdup(text);
+	it.lang = core_strdup("nl");
+	if (core_db_item_put(db, src, &it, &res, &err) != 0)
+		fail_msg("item_put: %s", err.msg);
+	core_item_release(&it);
+}
+
+/* Item i of subject s: all texts differ (coprime pool sizes). */
+static void text_of(int s, int i, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s %s %s. %s", wrap[i % 6], subj_a[s][i % 4], subj_b[s][i % 5],
+		 tail[i % 7]);
+}
+
+/* Stores subjects x n items in the order given by a seeded shuffle (seed 0: in order). */
+static void fill(struct core_db *db, int64_t src, int n, unsigned shuffle_seed)
+{
+	struct core_err err = {0};
+	int total = 3 * n, order[3 * 64];
+
+	assert_true(n <= 64);
+	for (int i = 0; i < total; i++)
+		order[i] = i;
+	if (shuffle_seed) {
+		struct ana_rng r;
+		ana_rng_seed(&r, shuffle_seed);
+		for (int i = total - 1; i > 0; i--) {
+			int j = (int)(ana_rng_next(&r) % (uint64_t)(i + 1)), t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+	}
+	assert_int_equal(core_db_begin(db, &err), 0);
+	for (int k = 0; k < total; k++) {
+		char text[512], ext[32];
+		int s = order[k] / n, i = order[k] % n;
+		text_of(s, i, text, sizeof(text));
+		snprintf(ext, sizeof(ext), "s%d-%02d", s, i);
+		put(db, src, ext, text);
+	}
+	assert_int_equal(core_db_commit(db, &err), 0);
+}
+
+#define MAX_ITEMS 256
+struct snap {
+	size_t n;
+	char ext[MAX_ITEMS][32], theme[MAX_ITEMS][32];
+	size_t n_themes;
+	char id[32][32], label[32][256], terms[32][512];
+	int64_t size[32];
+	size_t n_quotes[32];
+	int64_t quotes[32][8];
+};
+
+static int collect(const struct core_item_view *v, void *ctx)
+{
+	struct snap *s = ctx;
+	assert_true(s->n < MAX_ITEMS);
+	snprintf(s->ext[s->n], 32, "%s", v->item.external_id);
+	snprintf(s->theme[s->n], 32, "%s", v->theme ? v->theme : "");
+	s->n++;
+	return 0;
+}
+
+static void take(struct core_db *db, struct snap *s)
+{
+	struct core_err err = {0};
+	struct core_item_filter f = {0};
+	struct core_run_info info = {0};
+	struct core_theme *th = NULL;
+	size_t n = 0;
+
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(core_db_items_each(db, &f, collect, s, &err), 0);
+	assert_int_equal(core_db_run_latest(db, &info, &err), 0);
+	assert_int_equal(core_db_run_themes(db, info.id, &th, &n, &err), 0);
+	assert_true(n <= 32);
+	s->n_themes = n;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(s->id[i], 32, "%s", th[i].id);
+		snprintf(s->label[i], 256, "%s", th[i].label);
+		s->size[i] = th[i].size;
+		s->n_quotes[i] = th[i].n_quotes;
+		for (size_t q = 0; q < th[i].n_quotes && q < 8; q++)
+			s->quotes[i][q] = th[i].quotes[q];
+		s->terms[i][0] = '\0';
+		for (size_t j = 0; j < th[i].top_terms.n; j++) {
+			size_t l = strlen(s->terms[i]);
+			snprintf(s->terms[i] + l, 512 - l, "%s|", th[i].top_terms.v[j]);
+		}
+		core_theme_release(&th[i]);
+	}
+	free(th);
+	core_run_info_release(&info);
+}
+
+static const char *theme_of(const struct snap *s, const char *ext)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->ext[i], ext) == 0)
+			return s->theme[i];
+	fail_msg("no item %s", ext);
+	return NULL;
+}
+
+static const char *label_of(const struct snap *s, const char *id)
+{
+	for (size_t t = 0; t < s->n_themes; t++)
+		if (strcmp(s->id[t], id) == 0)
+			return s->label[t];
+	return "";
+}
+
+/* ---------------------------------------------------------------- themes */
+
+static void labels_are_topics(void **state)
+{
+	struct fixture *f = *state;
+	struct core_err err = {0};
+	struct ana_opts opts = {.seed = 7, .themes = 3};
+	static struct snap a;
+
+	fill(f->db, f->src, PER_SUBJECT, 0);
+	if (ana_run(f->db, &f->cfg, &opts, NULL, &err) != 0)
+		fail_msg("ana_run: %s", err.msg);
+	take(f->db, &a);
+	assert_int_equal(a.n_themes, 3);
+
+	struct ana_text *tx = ana_text_new(&err);
+	assert_non_null(tx);
+	int nl = ana_text_lang(tx, "nl");
+	int found_phrase = 0;
+	for (size_t t = 0; t < a.n_themes; t++) {
+		print_message("theme %s (%lld): %s  [%s]\n", a.id[t], (long long)a.size[t], a.label[t],
+			      a.terms[t]);
+		for (size_t u = 0; u < t; u++)
+			assert_string_not_equal(a.label[t], a.label[u]);
+		/* Words of the label: 2 to 4, no stopword, no stance or domain word, no
+		 * two with one stem. */
+		char copy[256], stems[8][64];
+		size_t nw = 0;
+		snprintf(copy, sizeof(copy), "%s", a.label[t]);
+		for (char *w = strtok(copy, ", "); w; w = strtok(NULL, ", ")) {
+			if (ana_text_is_stop(tx, w, strlen(w)) || !ana_text_is_feature(tx, w, strlen(w)))
+				fail_msg("label '%s' has the non-topic word '%s'", a.label[t], w);
+			assert_true(nw < 8);
+			const char *st = ana_text_stem(tx, "nl", w, strlen(w));
+			assert_non_null(st);
+			snprintf(stems[nw], sizeof(stems[nw]), "%s", st);
+			for (size_t v = 0; v < nw; v++)
+				if (strcmp(stems[v], stems[nw]) == 0)
+					fail_msg("label '%s' repeats stem '%s'", a.label[t], stems[nw]);
+			nw++;
+		}
+		assert_true(nw >= 2 && nw <= 4);
+		/* Top terms carry no stance or domain word either. */
+		snprintf(copy, sizeof(copy), "%s", a.terms[t]);
+		for (char *w = strtok(copy, "| "); w; w = strtok(NULL, "| "))
+			assert_true(ana_text_is_feature(tx, w, strlen(w)));
+		found_phrase |= strstr(a.terms[t], "digitale kluis") != NULL;
+		/* Three to five quotes, all different items. */
+		assert_true(a.n_quotes[t] >= 3 && a.n_quotes[t] <= 5);
+		for (size_t q = 0; q < a.n_quotes[t]; q++)
+			for (size_t r = 0; r < q; r++)
+				assert_true(a.quotes[t][q] != a.quotes[t][r]);
+	}
+	(void)nl;
+	/* "digitale kluis" recurs as a pair: a significant bigram, offered as a phrase. */
+	assert_true(found_phrase);
+	/* Every subject is one theme. */
+	for (int s = 0; s < 3; s++) {
+		char ext[32];
+		snprintf(ext, sizeof(ext), "s%d-00", s);
+		const char *th = theme_of(&a, ext);
+		for (int i = 1; i < PER_SUBJECT; i++) {
+			snprintf(ext, sizeof(ext), "s%d-%02d", s, i);
+			assert_string_equal(theme_of(&a, ext), th);
+		}
+	}
+	ana_text_free(tx);
+}
+
+static void shuffled_order_same_themes(void **state)
+{
+	struct fixture *f = *state;
+	struct core_err err = {0};
+	struct ana_opts opts = {.seed = 11, .themes = 4};
+	static struct snap a, b;
+	char path[128];
+
+	fill(f->db, f->src, PER_SUBJECT, 0);
+	assert_int_equal(ana_run(f->db, &f->cfg, &opts, NULL, &err), 0);
+	take(f->db, &a);
+
+	snprintf(path, sizeof(path), "%s/u.db", f->dir);
+	struct core_db *db2 = core_db_open(path, &err);
+	assert_non_null(db2);
+	int64_t src2;
+	assert_int_equal(core_db_source_ensure(db2, "forms", CORE_SRC_IMPORT, NULL, &src2, &err), 0);
+	fill(db2, src2, PER_SUBJECT, 12345);
+	assert_int_equal(ana_run(db2, &f->cfg, &opts, NULL, &err), 0);
+	take(db2, &b);
+	core_db_close(db2);
+
+	assert_int_equal(a.n_themes, b.n_themes);
+	for (size_t t = 0; t < a.n_themes; t++) {
+		assert_string_equal(a.id[t], b.id[t]);
+		assert_string_equal(a.label[t], b.label[t]);
+		assert_string_equal(a.terms[t], b.terms[t]);
+		assert_int_equal(a.size[t], b.size[t]);
+	}
+	/* Item by item (external ids are the same in both stores). */
+	for (size_t i = 0; i < a.n; i++)
+		assert_string_equal(a.theme[i][0] ? label_of(&a, a.theme[i]) : "",
+				    theme_of(&b, a.ext[i])[0] ? label_of(&b, theme_of(&b, a.ext[i])) : "");
+}
+
+static void ids_carry_across_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct core_err err = {0};
+	struct ana_opts opts = {.seed = 7, .themes = 3};
+	static struct snap a, b;
+
+	fill(f->db, f->src, PER_SUBJECT - 3, 0);
+	assert_int_equal(ana_run(f->db, &f->cfg, &opts, NULL, &err), 0);
+	take(f->db, &a);
+	/* A few new reactions, one with a new subject, stored before the re-run; a
+	 * different seed too, so the clustering itself starts differently. */
+	assert_int_equal(core_db_begin(f->db, &err), 0);
+	for (int s = 0; s < 3; s++)
+		for (int i = PER_SUBJECT - 3; i < PER_SUBJECT; i++) {
+			char text[512], ext[32];
+			text_of(s, i, text, sizeof(text));
+			snprintf(ext, sizeof(ext), "s%d-%02d", s, i);
+			put(f->db, f->src, ext, text);
+		}
+	put(f->db, f->src, "new-1", "Het parkeren bij het stadskantoor is te duur.");
+	assert_int_equal(core_db_commit(f->db, &err), 0);
+	opts.seed = 99;
+	assert_int_equal(ana_run(f->db, &f->cfg, &opts, NULL, &err), 0);
+	take(f->db, &b);
+
+	for (int s = 0; s < 3; s++) {
+		char ext[32];
+		snprintf(ext, sizeof(ext), "s%d-00", s);
+		const char *before = theme_of(&a, ext), *after = theme_of(&b, ext);
+		print_message("subject %d: %s '%s' -> %s '%s'\n", s, before, label_of(&a, before), after,
+			      label_of(&b, after));
+		assert_true(before[0] != '\0');
+		assert_string_equal(before, after);
+	}
+	/* Ids stay unique within the run. */
+	for (size_t t = 0; t < b.n_themes; t++)
+		for (size_t u = 0; u < t; u++)
+			assert_string_not_equal(b.id[t], b.id[u]);
+
+	/* Four themes now: one theme splits; the part that keeps most of it keeps the id,
+	 * so all three ids survive, and the new theme gets an id never used before. */
+	opts.themes = 4;
+	assert_int_equal(ana_run(f->db, &f->cfg, &opts, NULL, &err), 0);
+	static struct snap c;
+	take(f->db, &c);
+	assert_int_equal(c.n_themes, 4);
+	size_t kept = 0;
+	for (size_t t = 0; t < c.n_themes; t++) {
+		int known = 0;
+		for (size_t u = 0; u < b.n_themes; u++)
+			known |= strcmp(c.id[t], b.id[u]) == 0;
+		kept += (size_t)known;
+		if (!known)
+			assert_true(strtol(c.id[t] + 1, NULL, 10) > 3);
+	}
+	assert_int_equal(kept, 3);
+}
+
+/* ---------------------------------------------------------------- sib200 evaluation */
+
+/* NMI with arithmetic normalisation between two labelings given as small ints. */
+static double nmi(const int *a, const int *b, size_t n, int ka, int kb)
+{
+	double *ct = calloc((size_t)ka * kb, sizeof(double)), *pa = calloc((size_t)ka, sizeof(double)),
+	       *pb = calloc((size_t)kb, sizeof(double));
+	double mi = 0, ha = 0, hb = 0;
+	assert_non_null(ct);
+	assert_non_null(pa);
+	assert_non_null(pb);
+	for (size_t i = 0; i < n; i++) {
+		ct[(size_t)a[i] * kb + b[i]]++;
+		pa[a[i]]++;
+		pb[b[i]]++;
+	}
+	for (int x = 0; x < ka; x++)
+		if (pa[x] > 0)
+			ha -= pa[x] / n * log(pa[x] / n);
+	for (int y = 0; y < kb; y++)
+		if (pb[y] > 0)
+			hb -= pb[y] / n * log(pb[y] / n);
+	for (int x = 0; x < ka; x++)
+		for (int y = 0; y < kb; y++)
+			if (ct[(size_t)x * kb + y] > 0)
+				mi += ct[(size_t)x * kb + y] / n *
+				      log(ct[(size_t)x * kb + y] * n / (pa[x] * pb[y]));
+	free(ct);
+	free(pa);
+	free(pb);
+	return ha + hb > 0 ? 2 * mi / (ha + hb) : 0;
+}
+
+#define SIB_MAX 1100
+struct sib {
+	size_t n;
+	char ext[SIB_MAX][24];
+	int gold[SIB_MAX];
+	char cats[16][32];
+	int n_cats;
+	int pred[SIB_MAX];
+	char themes[64][32];
+	int n_themes;
+};
+
+static int sib_collect(const struct core_item_view *v, void *ctx)
+{
+	struct sib *s = ctx;
+	const char *th = v->theme ? v->theme : "";
+	size_t i;
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->ext[i], v->item.external_id) == 0)
+			break;
+	assert_true(i < s->n);
+	int t;
+	for (t = 0; t < s->n_themes; t++)
+		if (strcmp(s->themes[t], th) == 0)
+			break;
+	if (t == s->n_themes) {
+		assert_true(t < 64);
+		snprintf(s->themes[s->n_themes++], 32, "%s", th); /* "" (unassigned) counts too */
+	}
+	s->pred[i] = t;
+	return 0;
+}
+
+/* Reference: scikit-learn's TF-IDF + KMeans reaches 0.05 on this set (issue 5). */
+#define SIB_NL_MIN_MEAN_NMI 0.065
+
+static void sib200_dutch_nmi(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const splits[] = {"train", "dev", "test"};
+	static struct sib s;
+	struct core_err err = {0};
+	char path[512];
+
+	memset(&s, 0, sizeof(s));
+	snprintf(path, sizeof(path), "%s/../shared/datasets/sib200_topic_nl_en/nld_Latn/train.tsv",
+		 SOURCE_DIR);
+	if (access(path, R_OK) != 0)
+	{
+		print_message("skipped: %s is absent (../shared/datasets)\n", path);
+		skip();
+	}
+	assert_int_equal(core_db_begin(f->db, &err), 0);
+	for (size_t k = 0; k < 3; k++) {
+		snprintf(path, sizeof(path), "%s/../shared/datasets/sib200_topic_nl_en/nld_Latn/%s.tsv",
+			 SOURCE_DIR, splits[k]);
+		FILE *in = fopen(path, "r");
+		assert_non_null(in);
+		char line[4096];
+		int header = 1;
+		while (fgets(line, sizeof(line), in)) {
+			line[strcspn(line, "\r\n")] = '\0';
+			if (header) {
+				header = 0;
+				continue;
+			}
+			char *id = line, *cat = strchr(id, '\t');
+			assert_non_null(cat);
+			*cat++ = '\0';
+			char *text = strchr(cat, '\t');
+			assert_non_null(text);
+			*text++ = '\0';
+			assert_true(s.n < SIB_MAX);
+			int c;
+			for (c = 0; c < s.n_cats; c++)
+				if (strcmp(s.cats[c], cat) == 0)
+					break;
+			if (c == s.n_cats)
+				snprintf(s.cats[s.n_cats++], 32, "%s", cat);
+			snprintf(s.ext[s.n], 24, "%s-%s", splits[k], id);
+			s.gold[s.n] = c;
+			put(f->db, f->src, s.ext[s.n], text);
+			s.n++;
+		}
+		fclose(in);
+	}
+	assert_int_equal(core_db_commit(f->db, &err), 0);
+	assert_int_equal(s.n, 1004);
+	assert_int_equal(s.n_cats, 7);
+	/* k-means on 1004 one-sentence texts varies with the seed (and the content order)
+	 * by about +-0.02 NMI: the mean over four seeds must beat the reference clearly. */
+	static const uint64_t seeds[] = {1, 2, 3, 42};
+	double sum = 0.0;
+	for (size_t k = 0; k < sizeof(seeds) / sizeof(*seeds); k++) {
+		struct ana_opts opts = {.seed = seeds[k], .themes = 7};
+		if (ana_run(f->db, &f->cfg, &opts, NULL, &err) != 0)
+			fail_msg("ana_run: %s", err.msg);
+		struct core_item_filter flt = {0};
+		s.n_themes = 0;
+		assert_int_equal(core_db_items_each(f->db, &flt, sib_collect, &s, &err), 0);
+		double v = nmi(s.gold, s.pred, s.n, s.n_cats, s.n_themes);
+		print_message("sib200 nl, seed %llu: NMI %.4f over %zu items, %d themes (reference "
+			      "0.05)\n", (unsigned long long)seeds[k], v, s.n, s.n_themes);
+		sum += v;
+	}
+	double mean = sum / (double)(sizeof(seeds) / sizeof(*seeds));
+	print_message("sib200 nl: mean NMI %.4f\n", mean);
+	assert_true(mean > SIB_NL_MIN_MEAN_NMI);
+}
+
+int test_themes(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(camel_case_hashtags),
+		cmocka_unit_test(feature_words_and_language_lists),
+		cmocka_unit_test(minhash_grouping),
+		cmocka_unit_test_setup_teardown(labels_are_topics, setup, teardown),
+		cmocka_unit_test_setup_teardown(shuffled_order_same_themes, setup, teardown),
+		cmocka_unit_test_setup_teardown(ids_carry_across_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(sib200_dutch_nmi, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("themes", tests, NULL, NULL);
+}
