@@ -2,13 +2,16 @@
  * process until SIGTERM or SIGINT. Signals are blocked in every thread and taken by one
  * signal thread, so a shutdown request reaches an in-flight fetch batch (which checks
  * its stop flag every 200 ms) and the process exits 0 within seconds. SIGHUP reloads the
- * configuration: added, removed and changed sources take effect on the next pass. */
+ * configuration: added, removed and changed sources take effect on the next pass. The
+ * server's GET /metrics ends with this daemon's per-source figures. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -59,9 +62,128 @@ static void wait_until(time_t until)
 	pthread_mutex_unlock(&mu);
 }
 
+/* ---- /metrics: per-source figures, rendered after each pass, copied by the server */
+
+struct src_count {
+	char *name;
+	uint64_t fetches, errors;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	char *text;             /* the latest rendering, NULL before the first */
+	struct src_count *v;    /* since the daemon started */
+	size_t n;
+} mx = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0};
+
+static void count_results(const struct col_collect_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct col_source_result *r = &rep->v[i];
+		struct src_count *c = NULL;
+		if (r->aborted)
+			continue;
+		for (size_t j = 0; j < mx.n && !c; j++)
+			if (!strcmp(mx.v[j].name, r->name))
+				c = &mx.v[j];
+		if (!c) {
+			struct src_count *grown = realloc(mx.v, (mx.n + 1) * sizeof(*grown));
+			if (!grown)
+				continue;
+			mx.v = grown;
+			c = &mx.v[mx.n];
+			*c = (struct src_count){strdup(r->name), 0, 0};
+			if (!c->name)
+				continue;
+			mx.n++;
+		}
+		c->fetches++;
+		c->errors += !r->ok;
+	}
+}
+
+/* Renders the configured sources' figures; keeps the last rendering when it fails. */
+static void render_metrics(struct cli *cli)
+{
+	static const char *const head =
+		"# HELP inspraak_fetches_total Fetches of a source since the daemon started.\n"
+		"# TYPE inspraak_fetches_total counter\n"
+		"# HELP inspraak_fetch_errors_total Failed fetches since the daemon started.\n"
+		"# TYPE inspraak_fetch_errors_total counter\n"
+		"# HELP inspraak_items Items stored from a source.\n"
+		"# TYPE inspraak_items gauge\n"
+		"# HELP inspraak_source_consecutive_errors Failures since the last success.\n"
+		"# TYPE inspraak_source_consecutive_errors gauge\n"
+		"# HELP inspraak_last_success_timestamp_seconds Time of the last successful fetch.\n"
+		"# TYPE inspraak_last_success_timestamp_seconds gauge\n";
+	struct core_buf b;
+	int rc;
+
+	core_buf_init(&b, 16 << 20);
+	rc = core_buf_puts(&b, head);
+	for (size_t i = 0; i < cli->cfg.n_sources && !rc; i++) {
+		const char *name = cli->cfg.sources[i].name; /* [A-Za-z0-9._-]: no escaping */
+		struct core_source_state st;
+		struct core_err ignored;
+		uint64_t fetches = 0, errors = 0;
+		time_t ok = 0;
+		for (size_t j = 0; j < mx.n; j++)
+			if (!strcmp(mx.v[j].name, name)) {
+				fetches = mx.v[j].fetches;
+				errors = mx.v[j].errors;
+			}
+		if (core_db_source_state(cli->db, name, &st, &ignored) != 0)
+			memset(&st, 0, sizeof(st));
+		if (st.last_success)
+			core_time_parse(st.last_success, &ok);
+		rc = core_buf_printf(&b,
+				     "inspraak_fetches_total{source=\"%s\"} %llu\n"
+				     "inspraak_fetch_errors_total{source=\"%s\"} %llu\n"
+				     "inspraak_items{source=\"%s\"} %lld\n"
+				     "inspraak_source_consecutive_errors{source=\"%s\"} %d\n"
+				     "inspraak_last_success_timestamp_seconds{source=\"%s\"} %lld\n",
+				     name, (unsigned long long)fetches, name,
+				     (unsigned long long)errors, name, (long long)st.items, name,
+				     st.consecutive_errors, name, (long long)ok);
+		core_source_state_release(&st);
+	}
+	if (rc) {
+		core_buf_release(&b);
+		return;
+	}
+	char *text = core_buf_take(&b);
+	pthread_mutex_lock(&mx.mu);
+	free(mx.text);
+	mx.text = text;
+	pthread_mutex_unlock(&mx.mu);
+}
+
+static int metrics_hook(struct core_buf *out, void *ctx)
+{
+	int rc = 0;
+	(void)ctx;
+	pthread_mutex_lock(&mx.mu);
+	if (mx.text)
+		rc = core_buf_puts(out, mx.text);
+	pthread_mutex_unlock(&mx.mu);
+	return rc;
+}
+
+static void metrics_release(void)
+{
+	for (size_t i = 0; i < mx.n; i++)
+		free(mx.v[i].name);
+	free(mx.v);
+	free(mx.text);
+	mx.v = NULL;
+	mx.text = NULL;
+	mx.n = 0;
+}
+
 static struct srv *start_server(struct cli *cli, const char *listen, struct core_err *err)
 {
-	struct srv_opts o = {&cli->cfg, cli->db_path ? cli->db_path : cli->cfg.database, listen};
+	struct srv_opts o = {&cli->cfg, cli->db_path ? cli->db_path : cli->cfg.database, listen,
+			     metrics_hook, NULL};
 	struct srv *s = srv_start(&o, err);
 
 	if (s) {
@@ -179,6 +301,8 @@ int cmd_daemon(struct cli *cli, int argc, char **argv)
 			core_log(CORE_LOG_ERROR, "collect: %s", err.msg);
 		}
 		log_results(&rep);
+		count_results(&rep);
+		render_metrics(cli);
 		col_collect_report_release(&rep);
 		if (stopping())
 			break;
@@ -191,5 +315,6 @@ int cmd_daemon(struct cli *cli, int argc, char **argv)
 	core_log(CORE_LOG_INFO, "stopping");
 	srv_stop(server);
 	pthread_join(sig_th, NULL);
+	metrics_release();
 	return 0;
 }

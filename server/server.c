@@ -8,6 +8,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@
 #define MAX_KEY 200                /* bytes of an Idempotency-Key */
 
 enum route { RT_NONE, RT_FORM_GET, RT_FORM_POST, RT_THANKS, RT_API_POST, RT_API_OPTIONS,
-	     RT_HEALTH, RT_CSS, RT_FAVICON };
+	     RT_HEALTH, RT_CSS, RT_FAVICON, RT_METRICS };
 
 enum job_state { JOB_NONE, JOB_QUEUED, JOB_DONE };
 
@@ -73,6 +74,9 @@ struct srv {
 	/* rate limiter */
 	pthread_mutex_t rate_lock;
 	struct bucket *buckets;
+	/* GET /metrics: more text from the daemon */
+	int (*metrics)(struct core_buf *out, void *ctx);
+	void *metrics_ctx;
 };
 
 /* Per request; freed by request_done. */
@@ -248,7 +252,8 @@ static enum MHD_Result fail(struct srv *s, struct MHD_Connection *c, struct req 
 			    const char *const *extra)
 {
 	const struct core_form *f = q && q->route != RT_NONE && q->route != RT_HEALTH &&
-						    q->route != RT_CSS && q->route != RT_FAVICON
+						    q->route != RT_CSS && q->route != RT_FAVICON &&
+						    q->route != RT_METRICS
 					    ? &s->cfg->forms[q->form] : NULL;
 	const char *lang = q && q->lang[0] ? q->lang : "nl";
 	struct core_buf b;
@@ -256,7 +261,7 @@ static enum MHD_Result fail(struct srv *s, struct MHD_Connection *c, struct req 
 	char title[64];
 
 	if (!q || q->json || q->route == RT_API_POST || q->route == RT_API_OPTIONS ||
-	    q->route == RT_HEALTH)
+	    q->route == RT_HEALTH || q->route == RT_METRICS)
 		return json_error(s, c, status, msg, field, f, extra);
 	core_buf_init(&b, PAGE_MAX);
 	snprintf(title, sizeof(title), "%s %u", strcmp(lang, "en") ? "Fout" : "Error", status);
@@ -395,6 +400,56 @@ static unsigned enqueue(struct srv *s, struct MHD_Connection *c, struct req *q)
 	return 0;
 }
 
+/* GET /metrics: Prometheus text, the server's counters and then the daemon's. */
+static enum MHD_Result metrics(struct srv *s, struct MHD_Connection *c, struct req *q)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} rows[] = {
+		{"inspraak_http_requests_total", "counter", "HTTP requests received.",
+		 offsetof(struct srv_stats, requests)},
+		{"inspraak_submissions_stored_total", "counter", "Form submissions committed.",
+		 offsetof(struct srv_stats, stored)},
+		{"inspraak_submissions_replayed_total", "counter",
+		 "Retried submissions answered from the store.", offsetof(struct srv_stats, replayed)},
+		{"inspraak_submissions_invalid_total", "counter", "Requests refused as invalid.",
+		 offsetof(struct srv_stats, invalid)},
+		{"inspraak_rate_limited_total", "counter", "Requests answered 429.",
+		 offsetof(struct srv_stats, limited)},
+		{"inspraak_unavailable_total", "counter", "Requests answered 503.",
+		 offsetof(struct srv_stats, unavailable)},
+		{"inspraak_write_batches_total", "counter", "Write transactions of the writer.",
+		 offsetof(struct srv_stats, batches)},
+	};
+	struct srv_stats st;
+	struct core_buf b;
+	enum MHD_Result ret;
+	int rc = 0;
+
+	srv_stats_get(s, &st);
+	core_buf_init(&b, PAGE_MAX);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]) && !rc; i++)
+		rc = core_buf_printf(&b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", rows[i].name,
+				     rows[i].help, rows[i].name, rows[i].type, rows[i].name,
+				     (unsigned long long)*(const uint64_t *)(const void *)
+					     ((const char *)&st + rows[i].off));
+	if (!rc)
+		rc = core_buf_printf(&b, "# HELP inspraak_submission_queue Submissions waiting "
+					 "for the writer.\n# TYPE inspraak_submission_queue gauge\n"
+					 "inspraak_submission_queue %zu\n", st.queued);
+	if (!rc && s->metrics)
+		rc = s->metrics(&b, s->metrics_ctx);
+	if (rc) {
+		core_buf_release(&b);
+		return fail(s, c, q, 500, "cannot render the metrics", NULL, NULL);
+	}
+	ret = respond(s, c, 200, "text/plain; version=0.0.4; charset=utf-8", b.data ? b.data : "",
+		      b.len, NULL, NULL);
+	core_buf_release(&b);
+	return ret;
+}
+
 /* ---------------------------------------------------------------- routing */
 
 static int find_form(struct srv *s, const char *name, size_t len, size_t *idx)
@@ -423,6 +478,8 @@ static int route_of(struct srv *s, const char *method, const char *url, struct r
 
 	if (!strcmp(url, "/healthz"))
 		return get ? set_route(q, RT_HEALTH) : -1;
+	if (!strcmp(url, "/metrics"))
+		return get ? set_route(q, RT_METRICS) : -1;
 	if (!strcmp(url, "/static/form.css"))
 		return get ? set_route(q, RT_CSS) : -1;
 	if (!strcmp(url, "/favicon.ico")) /* browsers ask; no icon, no 404 in their console */
@@ -809,7 +866,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		core_buf_init(&q->body, s->cfg->server.max_body);
 		r = route_of(s, method, url, q);
 		pick_lang(c, r > 0 && q->route != RT_HEALTH && q->route != RT_CSS &&
-				     q->route != RT_FAVICON
+				     q->route != RT_FAVICON && q->route != RT_METRICS
 				     ? &s->cfg->forms[q->form] : NULL, q->lang);
 		q->json = wants_json(c);
 		if (r == 0)
@@ -860,6 +917,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return MHD_YES; /* resumed spuriously; the writer has not answered yet */
 	switch (q->route) {
 	case RT_HEALTH: return health(s, c, q);
+	case RT_METRICS: return metrics(s, c, q);
 	case RT_FAVICON: return respond(s, c, 204, "image/x-icon", "", 0, NULL, NULL);
 	case RT_CSS: {
 		const char *extra[] = {"Cache-Control", "max-age=3600", NULL};
@@ -970,6 +1028,8 @@ struct srv *srv_start(const struct srv_opts *o, struct core_err *err)
 		return NULL;
 	}
 	s->cfg = o->cfg;
+	s->metrics = o->metrics;
+	s->metrics_ctx = o->metrics_ctx;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->rate_lock, NULL);
 	pthread_cond_init(&s->wake, NULL);

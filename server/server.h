@@ -14,6 +14,11 @@ struct srv_opts {
 	const struct core_config *cfg; /* borrowed: must outlive the server */
 	const char *db_path;           /* the store; the writer opens its own connection */
 	const char *listen;            /* "ADDR:PORT" (port 0: any free port); NULL: cfg's */
+	/* More Prometheus text for GET /metrics after the server's own counters (the
+	 * daemon's per-source figures). Called from request threads: must be thread-safe.
+	 * NULL: the server's counters only. */
+	int (*metrics)(struct core_buf *out, void *ctx);
+	void *metrics_ctx;
 };
 
 /* Opens the store, binds the address and starts the HTTP threads and the writer.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `inspraak daemon` end to end: it polls a feed on schedule (then gets 304s), picks up a
-# source added by SIGHUP, keeps running on an invalid reload, and on SIGTERM during a
-# slow fetch abandons that fetch (not counted against the source) and exits 0.
+# source added by SIGHUP, serves per-source figures on /metrics, keeps running on an
+# invalid reload, and on SIGTERM during a slow fetch abandons that fetch (not counted
+# against the source) and exits 0.
 . "$(dirname "$0")/lib.sh"
 cd "$T"
 mkdir feeds
@@ -52,6 +53,26 @@ wait_line "reloaded .*2 sources"
 [ "$(grep -o 'listening on http://127.0.0.1:[0-9]*' daemon.log | tail -1 | grep -o '[0-9]*$')" = "$first_port" ] ||
 	fail "the reload moved the server off port $first_port: $(grep listening daemon.log)"
 wait_line "fetch b: HTTP 200, .*1 new"
+wait_line "fetch b: HTTP 304" # a later pass: the figures of the first are rendered
+curl -sf "http://127.0.0.1:$first_port/metrics" >metrics.txt || fail "no /metrics"
+python3 - metrics.txt <<'PY'
+import re, sys
+m = {}
+for line in open(sys.argv[1]):
+    if not line.startswith("#") and line.strip():
+        k, v = line.rsplit(" ", 1)
+        m[k] = float(v)
+def need(k, ok):
+    assert k in m and ok(m[k]), f"{k} = {m.get(k)}"
+need('inspraak_fetches_total{source="a"}', lambda v: v >= 3)
+need('inspraak_fetches_total{source="b"}', lambda v: v >= 1)
+need('inspraak_fetch_errors_total{source="a"}', lambda v: v == 0)
+need('inspraak_items{source="b"}', lambda v: v == 1)
+need('inspraak_source_consecutive_errors{source="a"}', lambda v: v == 0)
+need('inspraak_last_success_timestamp_seconds{source="a"}', lambda v: v > 1.7e9)
+need('inspraak_http_requests_total', lambda v: v >= 1)
+need('inspraak_submission_queue', lambda v: v == 0)
+PY
 
 echo '{"vision": ' >cfg.json
 kill -HUP "$d_pid"
