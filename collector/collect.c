@@ -79,6 +79,8 @@ static int store_items(struct core_db *db, int64_t source_id, const struct core_
 			it->lang = core_strdup(src->lang);
 		if (!it->group && src->group)
 			it->group = core_strdup(src->group);
+		/* the same reaction on another feed counts once */
+		it->match_other_sources = 1;
 		if (!it->source || !it->collected_at) {
 			rc = core_err_set(err, CORE_ENOMEM, "storing items: out of memory");
 			goto fail;

@@ -278,6 +278,10 @@ struct core_item {
 	enum core_stance declared_stance;  /* the respondent's own, NONE when not asked */
 	struct core_strlist declared_ambitions; /* codes the respondent chose */
 	char content_hash[17];
+	/* core_db_item_put: a new item that another source already has (same normalised
+	 * URL, or same normalised text of 40+ characters by no other author) is recorded
+	 * as a copy of that item, not stored twice. The collector sets it for feeds. */
+	int match_other_sources;
 };
 void core_item_release(struct core_item *it);
 
@@ -295,7 +299,7 @@ void core_item_list_release(struct core_item_list *l);
 struct core_db *core_db_open(const char *path, struct core_err *err);
 void core_db_close(struct core_db *db); /* NULL-safe */
 int core_db_schema_version(struct core_db *db);
-#define CORE_DB_SCHEMA_VERSION 2
+#define CORE_DB_SCHEMA_VERSION 3
 
 /* Transactions (IMMEDIATE). Nesting is not supported. */
 int core_db_begin(struct core_db *db, struct core_err *err);
@@ -330,7 +334,10 @@ int core_db_sources_each(struct core_db *db,
 			 int (*cb)(const struct core_source_state *s, void *ctx), void *ctx,
 			 struct core_err *err);
 
-enum core_put { CORE_PUT_NEW = 1, CORE_PUT_DUPLICATE = 2, CORE_PUT_UPDATED = 3 };
+enum core_put {
+	CORE_PUT_NEW = 1, CORE_PUT_DUPLICATE = 2, CORE_PUT_UPDATED = 3,
+	CORE_PUT_SYNDICATED = 4, /* another source's item: recorded as its copy, it->id set */
+};
 /* Stores an item of source_id, unique per (source, external_id). An existing row with
  * the same content is a DUPLICATE (nothing written); with changed text it is UPDATED
  * and marked edited. Computes content_hash when it is empty. it->id is set. Must run
@@ -338,6 +345,9 @@ enum core_put { CORE_PUT_NEW = 1, CORE_PUT_DUPLICATE = 2, CORE_PUT_UPDATED = 3 }
 int core_db_item_put(struct core_db *db, int64_t source_id, struct core_item *it,
 		     enum core_put *result, struct core_err *err);
 int64_t core_db_item_count(struct core_db *db);
+/* Sources that carry item_id as a copy (syndication), appended to out as names. */
+int core_db_item_copies(struct core_db *db, int64_t item_id, struct core_strlist *out,
+			struct core_err *err);
 
 /* Filter for reading items with their analysis. NULL/0 fields do not filter. */
 struct core_item_filter {

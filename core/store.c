@@ -1,8 +1,10 @@
 /* store.c: the SQLite store, and the only includer of sqlite3.h. It owns the schema and
  * its ordered migrations, the prepared statements, and every read and write the other
  * modules make. Values are always bound, never printed into SQL. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -82,6 +84,17 @@ static const char *const migrations[] = {
 	"  item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
 	"  request_hash TEXT NOT NULL,"
 	"  received_at TEXT NOT NULL);",
+	/* 3: syndication: a normalised URL per item, and the other sources' copies of an
+	 * item (the same reaction on two feeds is stored once) */
+	"ALTER TABLE items ADD COLUMN url_key TEXT;"
+	"CREATE INDEX items_url_key ON items(url_key) WHERE url_key IS NOT NULL;"
+	"CREATE TABLE item_sources("
+	"  source_id INTEGER NOT NULL REFERENCES sources(id),"
+	"  external_id TEXT NOT NULL,"
+	"  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+	"  seen_at TEXT NOT NULL,"
+	"  PRIMARY KEY(source_id, external_id)) WITHOUT ROWID;"
+	"CREATE INDEX item_sources_item ON item_sources(item_id);",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(N_MIGRATIONS == CORE_DB_SCHEMA_VERSION, "schema version and migrations agree");
@@ -91,7 +104,8 @@ _Static_assert(N_MIGRATIONS == CORE_DB_SCHEMA_VERSION, "schema version and migra
 
 enum stmt {
 	ST_ITEM_FIND, ST_ITEM_INSERT, ST_ITEM_UPDATE, ST_DECLARED_INSERT, ST_SOURCE_FIND,
-	ST_SOURCE_INSERT, ST_SOURCE_UPDATE, ST_SUB_FIND, ST_SUB_INSERT, ST_COUNT
+	ST_SOURCE_INSERT, ST_SOURCE_UPDATE, ST_SUB_FIND, ST_SUB_INSERT, ST_COPY_FIND,
+	ST_SYND_URL, ST_SYND_TEXT, ST_COPY_INSERT, ST_SET_URL_KEY, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -119,6 +133,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 			" ON s.item_id = i.id WHERE i.source_id = ? AND i.external_id = ?",
 	[ST_SUB_INSERT] = "INSERT INTO submissions(item_id, request_hash, received_at)"
 			  " VALUES(?,?,?)",
+	[ST_COPY_FIND] = "SELECT item_id FROM item_sources WHERE source_id = ? AND external_id = ?",
+	[ST_SYND_URL] = "SELECT id FROM items WHERE url_key = ? AND source_id <> ? ORDER BY id LIMIT 1",
+	[ST_SYND_TEXT] = "SELECT id, author FROM items WHERE content_hash = ? AND source_id <> ?"
+			 " ORDER BY id",
+	[ST_COPY_INSERT] = "INSERT OR IGNORE INTO item_sources(source_id, external_id, item_id,"
+			   " seen_at) VALUES(?,?,?,?)",
+	[ST_SET_URL_KEY] = "UPDATE items SET url_key = ? WHERE id = ?",
 };
 
 struct core_db {
@@ -558,23 +579,178 @@ static int item_insert(struct core_db *db, int64_t source_id, struct core_item *
 	return rc;
 }
 
+/* A URL as a key for "the same page": scheme and host lower-cased, default port,
+ * fragment, tracking parameters (utm_*, fbclid, gclid) and a trailing slash dropped.
+ * Writes at most n-1 bytes; "" when url is not http(s). */
+static void url_key(const char *url, char *out, size_t n)
+{
+	struct core_buf b;
+	const char *p = url, *host, *end;
+	int https;
+
+	out[0] = '\0';
+	if (!url || n < 2)
+		return;
+	https = !strncasecmp(p, "https://", 8);
+	if (!https && strncasecmp(p, "http://", 7))
+		return;
+	core_buf_init(&b, n - 1);
+	host = p + (https ? 8 : 7);
+	end = host + strcspn(host, "/?#");
+	if (core_buf_puts(&b, https ? "https://" : "http://"))
+		goto out;
+	for (const char *h = host; h < end; h++) {
+		char c = (char)tolower((unsigned char)*h);
+		if (c == ':' && ((https && !strncmp(h, ":443", 4) && h + 4 == end) ||
+				 (!https && !strncmp(h, ":80", 3) && h + 3 == end)))
+			break;
+		if (core_buf_append(&b, &c, 1))
+			goto out;
+	}
+	p = end;
+	size_t path = strcspn(p, "?#");
+	while (path > 1 && p[path - 1] == '/')
+		path--;
+	if (path == 1 && p[0] == '/')
+		path = 0;
+	if (core_buf_append(&b, p, path))
+		goto out;
+	p += strcspn(p, "?#");
+	if (*p == '?') {
+		char sep = '?';
+		p++;
+		while (*p && *p != '#') {
+			size_t len = strcspn(p, "&#");
+			if (len && strncmp(p, "utm_", 4) && strncmp(p, "fbclid=", 7) &&
+			    strncmp(p, "gclid=", 6)) {
+				if (core_buf_append(&b, &sep, 1) || core_buf_append(&b, p, len))
+					goto out;
+				sep = '&';
+			}
+			p += len;
+			if (*p == '&')
+				p++;
+		}
+	}
+	snprintf(out, n, "%s", b.data ? b.data : "");
+out:
+	core_buf_release(&b);
+}
+
+/* The item of another source that `it` is a copy of, 0 when none. */
+static int64_t syndicated_from(struct core_db *db, int64_t source_id, const struct core_item *it,
+			       const char *key)
+{
+	sqlite3_stmt *st;
+	int64_t found = 0;
+
+	if (key[0]) {
+		st = db->st[ST_SYND_URL];
+		sqlite3_reset(st);
+		bind_text(st, 1, key);
+		sqlite3_bind_int64(st, 2, source_id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			found = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (found)
+			return found;
+	}
+	/* Same text: only when long enough to be one person's own words, and not signed by
+	 * someone else (identical form letters from different people are a campaign). */
+	if (strlen(it->text) < 40)
+		return 0;
+	st = db->st[ST_SYND_TEXT];
+	sqlite3_reset(st);
+	bind_text(st, 1, it->content_hash);
+	sqlite3_bind_int64(st, 2, source_id);
+	while (!found && sqlite3_step(st) == SQLITE_ROW) {
+		const char *author = (const char *)sqlite3_column_text(st, 1);
+		if (!author || !it->author || !*author || !*it->author ||
+		    !strcasecmp(author, it->author))
+			found = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+/* For items that may be another source's: already a known copy, or a new copy of an
+ * existing item (*result set, 1 returned), or neither (0). */
+static int put_copy(struct core_db *db, int64_t source_id, struct core_item *it, const char *key,
+		    enum core_put *result, struct core_err *err)
+{
+	sqlite3_stmt *st = db->st[ST_COPY_FIND];
+	int64_t of = 0;
+	char now[21];
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, source_id);
+	bind_text(st, 2, it->external_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		of = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (of) {
+		it->id = of;
+		*result = CORE_PUT_DUPLICATE;
+		return 1;
+	}
+	/* not if this source already has the item under its own id: then it is an edit */
+	st = db->st[ST_ITEM_FIND];
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, source_id);
+	bind_text(st, 2, it->external_id);
+	int own = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (own || !(of = syndicated_from(db, source_id, it, key)))
+		return 0;
+	now_iso(now);
+	st = db->st[ST_COPY_INSERT];
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, source_id);
+	bind_text(st, 2, it->external_id);
+	sqlite3_bind_int64(st, 3, of);
+	bind_text(st, 4, now);
+	int step = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return db_fail(db, err, "cannot record a copy");
+	it->id = of;
+	*result = CORE_PUT_SYNDICATED;
+	return 1;
+}
+
 int core_db_item_put(struct core_db *db, int64_t source_id, struct core_item *it,
 		     enum core_put *result, struct core_err *err)
 {
 	sqlite3_stmt *st = db->st[ST_ITEM_FIND];
 	int rc = 0, step, inserted = 0;
+	char key[1024];
 
 	if (!it->external_id || !it->text)
 		return core_err_set(err, CORE_ERUNTIME, "cannot store item: %s is missing",
 				    it->external_id ? "text" : "external id");
 	if (!it->content_hash[0])
 		core_text_fingerprint(it->text, it->content_hash);
+	key[0] = '\0';
+	if (it->match_other_sources) {
+		url_key(it->url, key, sizeof(key));
+		if ((rc = put_copy(db, source_id, it, key, result, err)))
+			return rc < 0 ? rc : 0;
+	}
 
 	if ((rc = item_insert(db, source_id, it, &inserted, err)))
 		return rc;
 	if (inserted) {
+		if (key[0]) {
+			sqlite3_stmt *u = db->st[ST_SET_URL_KEY];
+			sqlite3_reset(u);
+			bind_text(u, 1, key);
+			sqlite3_bind_int64(u, 2, it->id);
+			if (sqlite3_step(u) != SQLITE_DONE)
+				rc = db_fail(db, err, "cannot store the item's URL key");
+			sqlite3_reset(u);
+		}
 		*result = CORE_PUT_NEW;
-		return 0;
+		return rc;
 	}
 	/* (source, external_id) exists: the same content is a duplicate, else an edit. */
 	sqlite3_reset(st);
@@ -610,6 +786,28 @@ int core_db_item_put(struct core_db *db, int64_t source_id, struct core_item *it
 		*result = CORE_PUT_UPDATED;
 		return rc;
 	}
+}
+
+int core_db_item_copies(struct core_db *db, int64_t item_id, struct core_strlist *out,
+			struct core_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT s.name FROM item_sources c JOIN sources s ON s.id = c.source_id"
+			       " WHERE c.item_id = ? ORDER BY s.name", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "cannot read copies");
+	sqlite3_bind_int64(st, 1, item_id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (core_strlist_push(out, (const char *)sqlite3_column_text(st, 0))) {
+			rc = core_err_set(err, CORE_ENOMEM, "out of memory");
+			break;
+		}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_fail(db, err, "cannot read copies");
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int64_t core_db_item_count(struct core_db *db)

@@ -129,6 +129,7 @@ out:
 }
 
 struct items_list {
+	struct core_db *db;
 	const struct core_config *cfg;
 	FILE *out;
 	int json;
@@ -220,6 +221,18 @@ static json_t *item_json(const struct items_list *x, const struct core_item_view
 		}
 	}
 	set(o, "edited", json_boolean(v->edited), &bad);
+	{
+		/* the other sources that carried the same reaction (counted once) */
+		struct core_strlist copies = {0};
+		json_t *also = json_array();
+		if (!also || core_db_item_copies(x->db, it->id, &copies, NULL))
+			bad = 1;
+		for (size_t i = 0; !bad && i < copies.n; i++)
+			if (json_array_append_new(also, json_string(copies.v[i])))
+				bad = 1;
+		core_strlist_release(&copies);
+		set(o, "also_in", also, &bad);
+	}
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -274,7 +287,7 @@ int exp_print_items(struct core_db *db, const struct core_config *cfg,
 		    const struct core_item_filter *f, int json, FILE *out, struct core_err *err)
 {
 	struct core_item_filter all = {0};
-	struct items_list x = {.cfg = cfg, .out = out, .json = json, .err = err};
+	struct items_list x = {.db = db, .cfg = cfg, .out = out, .json = json, .err = err};
 	int rc;
 
 	if (!json) {

@@ -457,6 +457,78 @@ static void items_put_dedup_update(void **state)
 	remove_db(path);
 }
 
+static enum core_put put(struct core_db *db, int64_t src, const char *id, const char *url,
+			 const char *author, const char *text, int64_t *item_id)
+{
+	struct core_item it = {0};
+	struct core_err err = {0};
+	enum core_put r = 0;
+
+	it.external_id = strdup(id);
+	it.url = core_strdup(url);
+	it.author = core_strdup(author);
+	it.text = strdup(text);
+	it.match_other_sources = 1;
+	assert_int_equal(core_db_item_put(db, src, &it, &r, &err), 0);
+	if (item_id)
+		*item_id = it.id;
+	core_item_release(&it);
+	return r;
+}
+
+static void syndication_counts_once(void **state)
+{
+	static const char long_text[] =
+		"Ik vind het een goed idee dat de balie in het dorp open blijft voor ouderen.";
+	char *path = temp_db();
+	struct core_err err = {0};
+	struct core_db *db = core_db_open(path, &err);
+	int64_t blog, masto, form, other, first, id;
+	struct core_strlist copies = {0};
+
+	assert_non_null(db);
+	assert_int_equal(core_db_source_ensure(db, "blog", CORE_SRC_RSS, "http://h/b", &blog, &err), 0);
+	assert_int_equal(core_db_source_ensure(db, "masto", CORE_SRC_MASTODON, "http://h/m", &masto, &err), 0);
+	assert_int_equal(core_db_source_ensure(db, "form", CORE_SRC_IMPORT, NULL, &form, &err), 0);
+	assert_int_equal(core_db_source_ensure(db, "other", CORE_SRC_RSS, "http://h/o", &other, &err), 0);
+	assert_int_equal(put(db, blog, "b1", "https://Example.org/post/1/?utm_source=x#c", "Anna",
+			     "Eerste versie van de tekst", &first), CORE_PUT_NEW);
+	/* the same page linked from another feed: same normalised URL */
+	assert_int_equal(put(db, masto, "m9", "https://example.org/post/1", NULL,
+			     "Heel andere woorden", &id), CORE_PUT_SYNDICATED);
+	assert_int_equal(id, first);
+	/* seen again on that feed: a duplicate, not a new copy */
+	assert_int_equal(put(db, masto, "m9", "https://example.org/post/1", NULL,
+			     "Heel andere woorden", NULL), CORE_PUT_DUPLICATE);
+	/* the same long text by the same person elsewhere */
+	assert_int_equal(put(db, blog, "b2", NULL, "Bram", long_text, &first), CORE_PUT_NEW);
+	assert_int_equal(put(db, masto, "m10", NULL, "bram", long_text, &id), CORE_PUT_SYNDICATED);
+	assert_int_equal(id, first);
+	/* ... but signed by someone else: a form letter, counted again */
+	assert_int_equal(put(db, other, "o1", NULL, "Carla", long_text, NULL), CORE_PUT_NEW);
+	/* short texts are too common to be one person's words */
+	assert_int_equal(put(db, blog, "b3", NULL, NULL, "Helemaal eens!", NULL), CORE_PUT_NEW);
+	assert_int_equal(put(db, masto, "m11", NULL, NULL, "Helemaal eens!", NULL), CORE_PUT_NEW);
+	/* without the flag (imports) nothing is matched across sources */
+	{
+		struct core_item it = {0};
+		enum core_put r;
+		it.external_id = strdup("f1");
+		it.author = strdup("Bram");
+		it.text = strdup(long_text);
+		assert_int_equal(core_db_item_put(db, form, &it, &r, &err), 0);
+		assert_int_equal(r, CORE_PUT_NEW);
+		core_item_release(&it);
+	}
+	assert_int_equal(core_db_item_count(db), 6);
+	assert_int_equal(core_db_item_copies(db, first, &copies, &err), 0);
+	assert_int_equal(copies.n, 1);
+	assert_string_equal(copies.v[0], "masto");
+	core_strlist_release(&copies);
+	core_db_close(db);
+	remove_db(path);
+}
+
 static void run_save_and_filters(void **state)
 {
 	char *path = temp_db();
@@ -617,6 +689,7 @@ int test_core(void)
 		cmocka_unit_test(buffer_cap_is_an_error),
 		cmocka_unit_test(stance_names),
 		cmocka_unit_test(items_put_dedup_update),
+		cmocka_unit_test(syndication_counts_once),
 		cmocka_unit_test(run_save_and_filters),
 		cmocka_unit_test(source_health_is_recorded),
 	};
