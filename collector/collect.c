@@ -156,6 +156,9 @@ static int job_prepare(struct core_db *db, const struct core_config *cfg, struct
 	j->fo.n_headers = src->n_headers;
 	j->fo.max_bytes = src->max_bytes;
 	j->fo.allow_private = src->allow_private;
+	j->fo.connect_timeout_ms = cfg->collect.connect_timeout_s * 1000;
+	j->fo.timeout_ms = cfg->collect.timeout_s * 1000;
+	j->fo.low_speed_time_s = cfg->collect.stall_s;
 	j->fetchable = 1;
 	return 0;
 }

@@ -715,7 +715,8 @@ static int load_analysis(struct ctx *c, json_t *root, struct core_analysis *a)
 static int load_collect(struct ctx *c, json_t *root, struct core_collect *k)
 {
 	static const char *const keys[] = {"min_interval", "max_backoff", "parallel",
-					   "per_host", NULL};
+					   "per_host", "connect_timeout", "timeout", "stall_timeout",
+					   NULL};
 	long parallel = k->parallel, per_host = k->per_host;
 	json_t *o;
 	int rc;
@@ -726,7 +727,10 @@ static int load_collect(struct ctx *c, json_t *root, struct core_collect *k)
 	    (rc = get_duration(c, o, "$.collect", "min_interval", &k->min_interval_s)) ||
 	    (rc = get_duration(c, o, "$.collect", "max_backoff", &k->max_backoff_s)) ||
 	    (rc = get_int(c, o, "$.collect", "parallel", 1, 256, &parallel)) ||
-	    (rc = get_int(c, o, "$.collect", "per_host", 1, 64, &per_host)))
+	    (rc = get_int(c, o, "$.collect", "per_host", 1, 64, &per_host)) ||
+	    (rc = get_duration(c, o, "$.collect", "connect_timeout", &k->connect_timeout_s)) ||
+	    (rc = get_duration(c, o, "$.collect", "timeout", &k->timeout_s)) ||
+	    (rc = get_duration(c, o, "$.collect", "stall_timeout", &k->stall_s)))
 		return rc;
 	if (k->max_backoff_s < k->min_interval_s)
 		return fail_at(c, "$.collect.max_backoff", 0,
@@ -770,6 +774,9 @@ static int set_defaults(struct core_config *cfg)
 	cfg->collect.max_backoff_s = 86400;
 	cfg->collect.parallel = 8;
 	cfg->collect.per_host = 2;
+	cfg->collect.connect_timeout_s = 10;
+	cfg->collect.timeout_s = 60;
+	cfg->collect.stall_s = 20;
 	if (!(cfg->database = strdup("inspraak.db")) ||
 	    !(cfg->server.listen = strdup("127.0.0.1:8080")) ||
 	    !(cfg->analysis.default_lang = strdup("nl")) || !(cfg->exports.dir = strdup("export")) ||

@@ -238,6 +238,9 @@ struct core_config {
 		long max_backoff_s;  /* longest wait after failures, default 86400 */
 		int parallel;        /* transfers at once, default 8 */
 		int per_host;        /* connections per host at once, default 2 */
+		long connect_timeout_s; /* default 10 */
+		long timeout_s;      /* a whole fetch, default 60 */
+		long stall_s;        /* a fetch slower than 10 bytes/s this long fails, default 20 */
 	} collect;
 };
 

@@ -28,4 +28,17 @@ curl -sf "$B/stats" >stats.json || fail "no /stats from the fixture server"
 	fail "wanted exactly 2 slow transfers at once from one host, server saw: $(cat stats.json)"
 expect 0 "$INSPRAAK" --config cfg.json items --json
 [ "$(json_eval "$T/out" 'len(d)')" = 1 ] || fail "the healthy feed's item was not stored"
+
+# a server that sends one byte per second: the stall timeout ends that fetch, and the
+# healthy feed beside it is fetched as usual
+cat >cfg.json <<JSON
+{"vision": {"title": "V", "ambitions": [{"code": "A1", "title": "T"}]},
+ "collect": {"stall_timeout": "2s"},
+ "sources": [{"name": "druppel", "type": "rss", "url": "$B/slow?bytes=600", "allow_private": true},
+  {"name": "ok", "type": "rss", "url": "$B/ok.rss", "allow_private": true}]}
+JSON
+expect 1 "$INSPRAAK" --config cfg.json collect --all
+grep -q "druppel: cannot fetch '$B/slow?bytes=600': .*too slow" "$T/err" ||
+	{ cat "$T/err"; fail "the stalled fetch was not ended by the stall timeout"; }
+contains "$T/out" "ok: not modified, HTTP 304" # fetched before: a conditional request
 echo "parallel: ok"

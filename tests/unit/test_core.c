@@ -240,6 +240,8 @@ static void config_collect_and_json_mapping(void **state)
 	assert_int_equal(cfg.collect.max_backoff_s, 7200);
 	assert_int_equal(cfg.collect.per_host, 4);
 	assert_int_equal(cfg.collect.parallel, 8);
+	assert_int_equal(cfg.collect.stall_s, 20);
+	assert_int_equal(cfg.collect.timeout_s, 60);
 	assert_int_equal(cfg.sources[0].n_mapping, 3);
 	assert_string_equal(cfg.sources[0].mapping[0].name, "items");
 	assert_string_equal(cfg.sources[0].mapping[0].value, "data.results");
