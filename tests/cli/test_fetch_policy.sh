@@ -2,7 +2,7 @@
 # What a feed server may and may not make us do: a redirect chain within the limit is
 # followed; a redirect to file:// or to a private network address is refused (before
 # any connection: allow_private "loopback" permits this machine only); a feed that
-# fails twice with 503 backs off (1 s, then 2 s) and recovers to its interval; a second
+# fails twice with 500 backs off (1 s, then 2 s) and recovers to its interval; a second
 # source carrying the same feed adds nothing but is recorded on the items.
 . "$(dirname "$0")/lib.sh"
 cd "$T"
@@ -34,7 +34,7 @@ expect 1 "$INSPRAAK" --config cfg.json collect --all
 contains "$T/out" "keten: HTTP 200"
 grep -q "schema: cannot fetch .*file" "$T/err" || { cat "$T/err"; fail "file:// redirect not refused"; }
 contains "$T/err" "address 10.1.2.3 is private (10.0.0.0/8) and the source's allow_private does not permit it"
-contains "$T/err" "wankel: cannot fetch '$B/flaky/2/blog.atom': HTTP 503"
+contains "$T/err" "wankel: cannot fetch '$B/flaky/2/blog.atom': HTTP 500"
 [ "$(waits wankel)" = "1 1" ] || fail "first failure: wanted 1 error and 1 s, got $(waits wankel)"
 # the same feed on a second source: its reactions count once, with both sources recorded
 contains "$T/out" "spiegel: HTTP 200"
