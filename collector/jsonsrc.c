@@ -110,6 +110,18 @@ static int text_of(json_t *plain, json_t *html, char **out, struct core_err *err
 	return 0;
 }
 
+/* A language code ("nl", "fry") as text, NULL when it is not one. Caller frees. */
+static char *lang_of(json_t *v)
+{
+	char *l = scalar(v);
+	size_t n = l ? strlen(l) : 0;
+
+	if (n >= 2 && n <= 3)
+		return l;
+	free(l);
+	return NULL;
+}
+
 /* Gives an item without an id one from its URL, else from its content. */
 static int ensure_id(struct core_item *it)
 {
@@ -174,13 +186,8 @@ int col_parse_json_mapped(const char *body, size_t len, const struct core_header
 			it->author = scalar(walk(v, p));
 		if ((p = role(mapping, n_mapping, "time")))
 			it->published_at = when(walk(v, p));
-		if ((p = role(mapping, n_mapping, "lang"))) {
-			char *l = scalar(walk(v, p));
-			if (l && strlen(l) >= 2 && strlen(l) <= 3)
-				it->lang = l;
-			else
-				free(l);
-		}
+		if ((p = role(mapping, n_mapping, "lang")))
+			it->lang = lang_of(walk(v, p));
 		if (ensure_id(it))
 			goto nomem;
 	}
@@ -241,11 +248,7 @@ int col_parse_mastodon(const char *body, size_t len, struct core_item_list *out,
 		acct = json_object_get(v, "account");
 		it->author = scalar(json_object_get(acct, "acct"));
 		it->title = scalar(json_object_get(v, "spoiler_text"));
-		char *l = scalar(json_object_get(v, "language"));
-		if (l && strlen(l) >= 2 && strlen(l) <= 3)
-			it->lang = l;
-		else
-			free(l);
+		it->lang = lang_of(json_object_get(v, "language"));
 		if (ensure_id(it))
 			goto nomem;
 	}

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "support.h"
+
 #include "analyzer.h"
 #include "stance.h"
 #include "text.h"
@@ -181,16 +183,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static void remove_store(const char *path)
-{
-	char p[128];
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
@@ -198,9 +190,9 @@ static int teardown(void **state)
 	char second[128];
 
 	core_db_close(f->db);
-	remove_store(f->path);
+	test_store_remove(f->path);
 	snprintf(second, sizeof(second), "%s/b.db", f->dir); /* left behind by a failed case */
-	remove_store(second);
+	test_store_remove(second);
 	rmdir(f->dir);
 	core_config_release(&f->cfg);
 	free(f);
@@ -440,7 +432,7 @@ static void analyze_end_to_end(void **state)
 			assert_string_equal(ma[i], mc[i]);
 	}
 	core_db_close(db2);
-	remove_store(path2);
+	test_store_remove(path2);
 }
 
 static void analyze_auto_k_and_empty_store(void **state)

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "core.h"
+#include "support.h"
 
 static char *temp_db(void)
 {
@@ -26,12 +27,7 @@ static char *temp_db(void)
 
 static void remove_db(char *path)
 {
-	char side[512];
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	test_store_remove(path);
 	free(path);
 }
 

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "support.h"
+
 #include "collector.h"
 #include "core.h"
 
@@ -341,11 +343,7 @@ static void store_submissions(void **state)
 	core_item_release(&it);
 	core_db_close(db);
 	unlink(path);
-	unlink(db_path);
-	snprintf(path, sizeof(path), "%s-wal", db_path);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s-shm", db_path);
-	unlink(path);
+	test_store_remove(db_path);
 }
 
 static void messages(void **state)

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "support.h"
+
 #include "analyzer.h"
 #include "model.h"
 #include "text.h"
@@ -221,25 +223,15 @@ static int setup(void **state)
 	return 0;
 }
 
-static void remove_store(const char *path)
-{
-	char p[160];
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	char other[128];
 
 	core_db_close(f->db);
-	remove_store(f->path);
+	test_store_remove(f->path);
 	snprintf(other, sizeof(other), "%s/u.db", f->dir);
-	remove_store(other);
+	test_store_remove(other);
 	rmdir(f->dir);
 	core_config_release(&f->cfg);
 	free(f);
