@@ -3,14 +3,23 @@
 # synchronous=FULL, group commit), then four times the connections to see it shed load
 # with 429/503 and stay responsive; after each run the stored rows are counted against the
 # acknowledged answers. Also times `import` of a 1M-row CSV.
-# usage: bench/intake.sh [BUILD_DIR] (default /work/build-intake); needs wrk, python3.
+# usage: bench/intake.sh [BUILD_DIR] (default: a release build in build-release, made here)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-build=${1:-/work/build-intake}
+ROOT=$(cd "$here/.." && pwd)
+. "$ROOT/scripts/lib.sh"
+need_packages "${BUILD_PACKAGES[@]}" wrk python3
+build=${1:-}
+if [ -z "$build" ]; then
+	build=$ROOT/build-release
+	cmake -S "$ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DINSPRAAK_TESTS=OFF >/dev/null
+	cmake --build "$build" --target inspraak >&2
+fi
 bin=$build/cli/inspraak
 dur=${DURATION:-15s}
 conns=${CONNECTIONS:-64}
-work=$(mktemp -d "${BENCH_DIR:-/work}/inspraak-bench.XXXXXX") # a real disk: fsync must cost
+# on the real disk (not a tmpfs): the fsync of every commit must cost what it costs
+work=$(mktemp -d "${BENCH_DIR:-$build}/inspraak-bench.XXXXXX")
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
