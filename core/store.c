@@ -673,8 +673,9 @@ static int64_t syndicated_from(struct core_db *db, int64_t source_id, const stru
 	return found;
 }
 
-/* For items that may be another source's: already a known copy, or a new copy of an
- * existing item (*result set, 1 returned), or neither (0). */
+/* For items that may be another source's and that this source does not have under its
+ * own id: already a known copy, or a new copy of an existing item (*result set, 1
+ * returned), or neither (0). */
 static int put_copy(struct core_db *db, int64_t source_id, struct core_item *it, const char *key,
 		    enum core_put *result, struct core_err *err)
 {
@@ -693,14 +694,7 @@ static int put_copy(struct core_db *db, int64_t source_id, struct core_item *it,
 		*result = CORE_PUT_DUPLICATE;
 		return 1;
 	}
-	/* not if this source already has the item under its own id: then it is an edit */
-	st = db->st[ST_ITEM_FIND];
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, source_id);
-	bind_text(st, 2, it->external_id);
-	int own = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	if (own || !(of = syndicated_from(db, source_id, it, key)))
+	if (!(of = syndicated_from(db, source_id, it, key)))
 		return 0;
 	now_iso(now);
 	st = db->st[ST_COPY_INSERT];
@@ -718,11 +712,59 @@ static int put_copy(struct core_db *db, int64_t source_id, struct core_item *it,
 	return 1;
 }
 
+/* The row st is on is it's (source, external_id): the same content is a duplicate, other
+ * content an edit. Resets st. */
+static int put_existing(struct core_db *db, sqlite3_stmt *st, struct core_item *it,
+			enum core_put *result, struct core_err *err)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	const char *hash = (const char *)sqlite3_column_text(st, 1);
+	int same = hash && strcmp(hash, it->content_hash) == 0, rc = 0;
+
+	sqlite3_reset(st);
+	it->id = id;
+	if (same) {
+		*result = CORE_PUT_DUPLICATE;
+		return 0;
+	}
+	st = db->st[ST_ITEM_UPDATE];
+	sqlite3_reset(st);
+	bind_text(st, 1, it->url);
+	bind_text(st, 2, it->author);
+	bind_text(st, 3, it->title);
+	bind_text(st, 4, it->text);
+	bind_text(st, 5, it->published_at);
+	bind_text(st, 6, it->content_hash);
+	sqlite3_bind_int64(st, 7, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(db, err, "cannot update item");
+	sqlite3_reset(st);
+	*result = CORE_PUT_UPDATED;
+	return rc;
+}
+
+/* Positions the ITEM_FIND statement on (source_id, external_id): 1 on the row, 0 when
+ * there is none (statement reset), negative on error. */
+static int find_own(struct core_db *db, int64_t source_id, const struct core_item *it,
+		    struct core_err *err)
+{
+	sqlite3_stmt *st = db->st[ST_ITEM_FIND];
+	int step;
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, source_id);
+	bind_text(st, 2, it->external_id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? 0 : db_fail(db, err, "cannot read items");
+}
+
 int core_db_item_put(struct core_db *db, int64_t source_id, struct core_item *it,
 		     enum core_put *result, struct core_err *err)
 {
-	sqlite3_stmt *st = db->st[ST_ITEM_FIND];
-	int rc = 0, step, inserted = 0;
+	int rc = 0, inserted = 0;
 	char key[1024];
 
 	if (!it->external_id || !it->text)
@@ -732,11 +774,15 @@ int core_db_item_put(struct core_db *db, int64_t source_id, struct core_item *it
 		core_text_fingerprint(it->text, it->content_hash);
 	key[0] = '\0';
 	if (it->match_other_sources) {
+		/* Feeds mostly bring items already stored: look first, one search for those. */
+		if ((rc = find_own(db, source_id, it, err)))
+			return rc < 0 ? rc : put_existing(db, db->st[ST_ITEM_FIND], it, result, err);
 		url_key(it->url, key, sizeof(key));
 		if ((rc = put_copy(db, source_id, it, key, result, err)))
 			return rc < 0 ? rc : 0;
 	}
 
+	/* New items are the common case otherwise (imports): the insert comes first. */
 	if ((rc = item_insert(db, source_id, it, &inserted, err)))
 		return rc;
 	if (inserted) {
@@ -752,40 +798,9 @@ int core_db_item_put(struct core_db *db, int64_t source_id, struct core_item *it
 		*result = CORE_PUT_NEW;
 		return rc;
 	}
-	/* (source, external_id) exists: the same content is a duplicate, else an edit. */
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, source_id);
-	bind_text(st, 2, it->external_id);
-	step = sqlite3_step(st);
-	if (step != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return db_fail(db, err, "cannot read items");
-	}
-	{
-		int64_t id = sqlite3_column_int64(st, 0);
-		const char *hash = (const char *)sqlite3_column_text(st, 1);
-		int same = hash && strcmp(hash, it->content_hash) == 0;
-		sqlite3_reset(st);
-		it->id = id;
-		if (same) {
-			*result = CORE_PUT_DUPLICATE;
-			return 0;
-		}
-		st = db->st[ST_ITEM_UPDATE];
-		sqlite3_reset(st);
-		bind_text(st, 1, it->url);
-		bind_text(st, 2, it->author);
-		bind_text(st, 3, it->title);
-		bind_text(st, 4, it->text);
-		bind_text(st, 5, it->published_at);
-		bind_text(st, 6, it->content_hash);
-		sqlite3_bind_int64(st, 7, id);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = db_fail(db, err, "cannot update item");
-		sqlite3_reset(st);
-		*result = CORE_PUT_UPDATED;
-		return rc;
-	}
+	if ((rc = find_own(db, source_id, it, err)) <= 0)
+		return rc < 0 ? rc : db_fail(db, err, "cannot read items");
+	return put_existing(db, db->st[ST_ITEM_FIND], it, result, err);
 }
 
 int core_db_item_copies(struct core_db *db, int64_t item_id, struct core_strlist *out,
