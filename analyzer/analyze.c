@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "analyzer.h"
+#include "learn.h"
 #include "model.h"
 #include "stance.h"
 #include "text.h"
@@ -26,6 +27,8 @@ struct item_rec {
 	uint32_t prev_theme; /* id in state.prev_ids of its theme in the previous run */
 	char lang[8];
 	struct core_item_stance *stances; /* arena */
+	float *rule;     /* arena, per stance row: the rules' support minus objection */
+	int8_t *pol;     /* arena, per stance row: its ambition's polarity */
 	uint32_t n_stances;
 };
 
@@ -49,6 +52,8 @@ struct state {
 	const struct core_config *cfg;
 	struct ana_text *tx;
 	struct ana_lexicons lex;
+	int8_t polarity[64]; /* per ambition, from its title (stance.h) */
+	struct ana_learn learn;
 	struct ana_ambitions amb;
 	struct ana_arena arena;
 	struct ana_intern group_ids; /* content hash -> group index */
@@ -307,7 +312,8 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 	size_t na = cfg->n_ambitions, n = 0;
 	uint8_t chosen[64] = {0};
 	int declared = 0;
-	struct ana_stance_result whole;
+	struct ana_stance_result whole[2]; /* the whole text for polarity +1 and -1 */
+	int have_whole[2] = {0, 0};
 	const struct ana_lexicon *lx = ana_lexicons_for(&st->lex, rec->lang);
 
 	if (na > 64)
@@ -339,38 +345,61 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 	if (n == 0)
 		return 0; /* general: no ambition, no stance rows */
 	rec->stances = ana_arena_alloc(&st->arena, n * sizeof(*rec->stances));
-	if (!rec->stances)
+	rec->rule = ana_arena_alloc(&st->arena, n * sizeof(float));
+	rec->pol = ana_arena_alloc(&st->arena, n);
+	if (!rec->stances || !rec->rule || !rec->pol)
 		return CORE_ENOMEM;
 	memset(rec->stances, 0, n * sizeof(*rec->stances));
-	ana_stance_eval(lx, &st->toks, NULL, &whole);
 
 	size_t r = 0;
+	int learned = 0;
 	for (size_t a = 0; a < na; a++) {
 		if (!chosen[a])
 			continue;
 		st->amb_items[a]++;
-		struct core_item_stance *row = &rec->stances[r++];
+		struct core_item_stance *row = &rec->stances[r];
+		int pol = st->polarity[a], w = pol < 0;
 		int rc;
+		if (!have_whole[w]) {
+			ana_stance_eval_pol(lx, &st->toks, NULL, pol, NULL, &whole[w]);
+			have_whole[w] = 1;
+		}
+		/* Several analysed ambitions: each takes the stance of its own sentences,
+		 * unless those carry no cue at all. */
+		struct ana_stance_result own;
+		const struct ana_stance_result *use = &whole[w];
+		if (!declared && n > 1) {
+			size_t ns = st->toks.n_sent ? st->toks.n_sent : 1;
+			ana_stance_eval_pol(lx, &st->toks, st->masks + a * ns, pol, NULL, &own);
+			if (own.n_cues > 0 || own.condition)
+				use = &own;
+		}
+		rec->rule[r] = (float)(use->pos - use->neg);
+		rec->pol[r] = (int8_t)pol;
+		r++;
 		if (it->declared_stance != CORE_STANCE_NONE) {
-			/* The respondent's own stance wins for every ambition of the item. */
+			/* The respondent's own stance wins for every ambition of the item, and
+			 * teaches the classifier (once per item). */
 			rc = stance_row(st, row, a, CORE_ORIGIN_RESPONDENT, it->declared_stance, 1.0,
 					declared ? NULL : &st->scores[a], NULL, declared);
+			if (rc == 0 && !learned &&
+			    (it->declared_stance == CORE_STANCE_SUPPORT ||
+			     it->declared_stance == CORE_STANCE_OBJECTION)) {
+				char key[512];
+				snprintf(key, sizeof(key), "%s%c%s", it->source, KEY_SEP,
+					 it->external_id);
+				rc = ana_learn_example(&st->learn, rec->lang, &st->toks, pol,
+						       it->declared_stance == CORE_STANCE_SUPPORT ? 1 : -1,
+						       use->pos - use->neg, use->stance,
+						       use->n_cues > 0, key);
+				learned = 1;
+			}
 		} else if (declared) {
 			/* The respondent chose the ambition, the analysis reads the stance:
 			 * the row's origin and score are the stance's. */
-			rc = stance_row(st, row, a, CORE_ORIGIN_ANALYSIS, whole.stance,
-					whole.confidence, NULL, &whole, 1);
+			rc = stance_row(st, row, a, CORE_ORIGIN_ANALYSIS, use->stance,
+					use->confidence, NULL, use, 1);
 		} else {
-			/* Several ambitions: each takes the stance of its own sentences,
-			 * unless those carry no cue at all. */
-			struct ana_stance_result own;
-			const struct ana_stance_result *use = &whole;
-			if (n > 1) {
-				size_t ns = st->toks.n_sent ? st->toks.n_sent : 1;
-				ana_stance_eval(lx, &st->toks, st->masks + a * ns, &own);
-				if (own.n_cues > 0 || own.condition)
-					use = &own;
-			}
 			rc = stance_row(st, row, a, CORE_ORIGIN_ANALYSIS, use->stance, use->confidence,
 					&st->scores[a], use, 0);
 		}
@@ -378,6 +407,65 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 			return rc;
 	}
 	return 0;
+}
+
+/* learn.c's way back to an item's stance rows: the items are in id order. */
+static struct ana_learn_rows rows_of(void *ctx, int64_t id)
+{
+	struct state *st = ctx;
+	struct ana_learn_rows r = {0};
+	size_t lo = 0, hi = st->n_items;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (st->items[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < st->n_items && st->items[lo].id == id) {
+		struct item_rec *rec = &st->items[lo];
+		r.rows = rec->stances;
+		r.rule = rec->rule;
+		r.polarity = rec->pol;
+		r.n = rec->n_stances;
+		r.lang = rec->lang;
+	}
+	return r;
+}
+
+/* The analysed stances the run is least sure of (rows with some evidence: a cue or the
+ * classifier), least sure first, ties by item id. */
+static void least_certain(struct state *st, struct ana_report *rep)
+{
+	const size_t cap = sizeof(rep->uncertain) / sizeof(rep->uncertain[0]);
+
+	rep->n_uncertain = 0;
+	for (size_t i = 0; i < st->n_items; i++) {
+		const struct item_rec *rec = &st->items[i];
+		for (uint32_t k = 0; k < rec->n_stances; k++) {
+			const struct core_item_stance *row = &rec->stances[k];
+			if (row->origin != CORE_ORIGIN_ANALYSIS || !row->evidence ||
+			    (!strstr(row->evidence, "\"cues\":[\"") &&
+			     !strstr(row->evidence, "\"classifier\"")))
+				continue;
+			size_t pos = rep->n_uncertain;
+			while (pos > 0 && rep->uncertain[pos - 1].confidence > row->score)
+				pos--;
+			if (pos >= cap)
+				continue;
+			size_t last = rep->n_uncertain < cap ? rep->n_uncertain : cap - 1;
+			memmove(&rep->uncertain[pos + 1], &rep->uncertain[pos],
+				(last - pos) * sizeof(rep->uncertain[0]));
+			rep->uncertain[pos].item = rec->id;
+			snprintf(rep->uncertain[pos].code, sizeof(rep->uncertain[pos].code), "%s",
+				 row->code);
+			rep->uncertain[pos].stance = row->stance;
+			rep->uncertain[pos].confidence = row->score;
+			if (rep->n_uncertain < cap)
+				rep->n_uncertain++;
+		}
+	}
 }
 
 /* ---------------------------------------------------------------- progress */
@@ -1036,6 +1124,10 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	}
 	if ((rc = ana_lexicons_load(&st.lex, err)) != 0)
 		goto out;
+	for (size_t a = 0; a < cfg->n_ambitions && a < 64; a++)
+		st.polarity[a] = (int8_t)ana_ambition_polarity(&st.lex, cfg->ambitions[a].title,
+								 cfg->analysis.default_lang);
+	ana_learn_init(&st.learn, &st.lex, &st.arena);
 	if ((rc = ana_ambitions_build(&st.amb, st.tx, cfg, err)) != 0)
 		goto out;
 	st.scores = calloc(cfg->n_ambitions ? cfg->n_ambitions : 1, sizeof(*st.scores));
@@ -1058,6 +1150,14 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		goto out;
 	}
 	rep->seconds_text = st.t_text;
+	/* Stances the respondents gave teach a classifier that decides the rest. */
+	t = ana_now();
+	st.learn.rows_of = rows_of;
+	st.learn.rows_ctx = &st;
+	if ((rc = ana_learn_finish(&st.learn, db, rep, err)) != 0)
+		goto out;
+	least_certain(&st, rep);
+	st.t_stance += ana_now() - t;
 	rep->seconds_stance = st.t_stance;
 	t_pass = ana_now();
 	progress(&st, "duplicates", 0, 1);
@@ -1215,6 +1315,32 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		cl.objective);
 	if (!run.params)
 		goto nomem;
+	{
+		/* The stance classifier's figures join the run's parameters. */
+		struct core_buf pb;
+		core_buf_init(&pb, 0);
+		size_t pl = strlen(run.params);
+		rc = core_buf_append(&pb, run.params, pl - 1);
+		if (rc == 0)
+			rc = core_buf_puts(&pb, ",\"stance_classifier\":[");
+		for (size_t i = 0; rc == 0 && i < rep->n_stance_eval; i++) {
+			const struct ana_stance_eval *e = &rep->stance_eval[i];
+			rc = core_buf_printf(&pb, "%s{\"lang\":\"%s\",\"labelled\":%zu,\"used\":%s,"
+					     "\"folds\":%d,\"rules_accuracy\":%.4f,\"rules_macro_f1\":%.4f,"
+					     "\"cv_accuracy\":%.4f,\"cv_macro_f1\":%.4f}",
+					     i ? "," : "", e->lang, e->labelled,
+					     e->used ? "true" : "false", e->folds, e->rules_accuracy,
+					     e->rules_f1, e->cv_accuracy, e->cv_f1);
+		}
+		if (rc == 0)
+			rc = core_buf_printf(&pb, "],\"stance_changed\":%zu}", rep->stance_changed);
+		if (rc) {
+			core_buf_release(&pb);
+			goto nomem;
+		}
+		free(run.params);
+		run.params = core_buf_take(&pb);
+	}
 	core_time_format(time(NULL), run.finished_at);
 
 	t = ana_now();
@@ -1254,6 +1380,7 @@ out:
 	free(theme_of_doc);
 	free(campaign_of_group);
 	ana_ambitions_release(&st.amb);
+	ana_learn_release(&st.learn);
 	ana_lexicons_release(&st.lex);
 	ana_text_free(st.tx);
 	ana_tokens_release(&st.toks);

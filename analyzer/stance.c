@@ -9,6 +9,7 @@
 
 #include "stance.h"
 
+#define WILD_KEY 3  /* bytes of a prefix pattern that index it; patterns are longer */
 #define NEG_WINDOW 3
 #define NEG_FLIP 0.8f      /* "niet slecht" is weaker than "goed" */
 #define CONTRAST_GAIN 2.0f
@@ -18,7 +19,7 @@
 
 /* ---------------------------------------------------------------- lexicon */
 
-static int add_cue(struct ana_lexicon *lx, enum ana_cue_kind kind, float weight,
+static int add_cue(struct ana_lexicon *lx, enum ana_cue_kind kind, float weight, int agree,
 		   const char *phrase, size_t plen)
 {
 	char *words[16];
@@ -51,6 +52,7 @@ static int add_cue(struct ana_lexicon *lx, enum ana_cue_kind kind, float weight,
 	lx->cues = cues;
 	struct ana_cue *c = &lx->cues[lx->n];
 	c->kind = (uint8_t)kind;
+	c->agree = (uint8_t)agree;
 	c->n_words = (uint8_t)n;
 	c->weight = weight;
 	c->words = ana_arena_alloc(&lx->arena, n * sizeof(char *));
@@ -61,27 +63,30 @@ static int add_cue(struct ana_lexicon *lx, enum ana_cue_kind kind, float weight,
 	memcpy(c->words, words, n * sizeof(char *));
 	memcpy(c->prefix, prefix, n);
 	uint32_t idx = (uint32_t)lx->n++;
-	if (prefix[0]) {
-		c->next = lx->wild;
-		lx->wild = idx;
-		return 0;
-	}
-	/* Keep file order within a chain: append at the tail. */
-	uint32_t id = ana_intern_put(&lx->first, words[0], strlen(words[0]), NULL);
+	/* Chains by first word; a prefix pattern chains by its first WILD_KEY bytes, so
+	 * a token meets only the patterns that can match it. Keep file order within a
+	 * chain: append at the tail. */
+	struct ana_intern *keys = prefix[0] ? &lx->wild_first : &lx->first;
+	uint32_t **headp = prefix[0] ? &lx->wild_head : &lx->head;
+	size_t *capp = prefix[0] ? &lx->wild_cap : &lx->head_cap;
+	size_t klen = prefix[0] ? WILD_KEY : strlen(words[0]);
+	if (prefix[0] && strlen(words[0]) < WILD_KEY)
+		return CORE_ERUNTIME;
+	uint32_t id = ana_intern_put(keys, words[0], klen, NULL);
 	if (id == ANA_NOID)
 		return CORE_ENOMEM;
-	void *head = lx->head;
-	size_t old = lx->head_cap;
-	if (ana_grow(&head, &lx->head_cap, (size_t)id + 1, sizeof(uint32_t)) != 0)
+	void *head = *headp;
+	size_t old = *capp;
+	if (ana_grow(&head, capp, (size_t)id + 1, sizeof(uint32_t)) != 0)
 		return CORE_ENOMEM;
-	lx->head = head;
-	for (size_t i = old; i < lx->head_cap; i++)
-		lx->head[i] = ANA_NOID;
+	*headp = head;
+	for (size_t i = old; i < *capp; i++)
+		(*headp)[i] = ANA_NOID;
 	c->next = ANA_NOID;
-	if (lx->head[id] == ANA_NOID) {
-		lx->head[id] = idx;
+	if ((*headp)[id] == ANA_NOID) {
+		(*headp)[id] = idx;
 	} else {
-		uint32_t j = lx->head[id];
+		uint32_t j = (*headp)[id];
 		while (lx->cues[j].next != ANA_NOID)
 			j = lx->cues[j].next;
 		lx->cues[j].next = idx;
@@ -97,7 +102,7 @@ int ana_lexicon_add(struct ana_lexicon *lx, const char *text, size_t len, const 
 
 	if (lx->n == 0 && lx->cap == 0) {
 		ana_intern_init(&lx->first);
-		lx->wild = ANA_NOID;
+		ana_intern_init(&lx->wild_first);
 	}
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -117,6 +122,15 @@ int ana_lexicon_add(struct ana_lexicon *lx, const char *text, size_t len, const 
 		size_t kl = (size_t)(a - k);
 		enum ana_cue_kind kind;
 		float weight = 1.0f;
+		int agree = 0;
+		if (kl > 1 && (*k == 'a' || *k == 's') && (k[1] == '+' || k[1] == '-')) {
+			/* "a+": agreement with the ambition itself; "s+": an evaluative word
+			 * that also names a subject ("safety", "crime"), which therefore stays
+			 * a theme feature (text.c reads only the plain and "a" kinds) */
+			agree = *k == 'a';
+			k++;
+			kl--;
+		}
 		if (kl == 3 && memcmp(k, "neg", 3) == 0) {
 			kind = ANA_CUE_NEG;
 		} else if (kl == 8 && memcmp(k, "contrast", 8) == 0) {
@@ -143,12 +157,20 @@ int ana_lexicon_add(struct ana_lexicon *lx, const char *text, size_t len, const 
 				weight = -weight;
 		} else {
 			return core_err_set(err, CORE_ECONFIG,
-					    "%s:%d: unknown cue kind '%.*s' (want +, -, neg, contrast "
-					    "or cond)", name, line, (int)kl, k);
+					    "%s:%d: unknown cue kind '%.*s' (want +, -, a+, a-, neg, "
+					    "contrast or cond)", name, line, (int)kl, k);
 		}
-		int rc = add_cue(lx, kind, weight, a, (size_t)(b - a));
+		if (agree && kind != ANA_CUE_POLAR)
+			return core_err_set(err, CORE_ECONFIG, "%s:%d: only + and - cues take 'a'",
+					    name, line);
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		int rc = add_cue(lx, kind, weight, agree, a, (size_t)(b - a));
 		if (rc == CORE_ENOMEM)
 			return core_err_set(err, rc, "%s:%d: out of memory", name, line);
+		if (rc == CORE_ERUNTIME)
+			return core_err_set(err, CORE_ECONFIG, "%s:%d: a prefix pattern needs at "
+					    "least %d letters before '*'", name, line, WILD_KEY);
 		if (rc)
 			return core_err_set(err, rc, "%s:%d: a cue needs one to 16 words", name, line);
 	}
@@ -159,7 +181,9 @@ void ana_lexicon_release(struct ana_lexicon *lx)
 {
 	free(lx->cues);
 	free(lx->head);
+	free(lx->wild_head);
 	ana_intern_release(&lx->first);
+	ana_intern_release(&lx->wild_first);
 	ana_arena_release(&lx->arena);
 	memset(lx, 0, sizeof(*lx));
 }
@@ -227,7 +251,9 @@ static const struct ana_cue *longest_at(const struct ana_lexicon *lx, const stru
 	for (uint32_t i = id != ANA_NOID ? lx->head[id] : ANA_NOID; i != ANA_NOID; i = lx->cues[i].next)
 		if ((!best || lx->cues[i].n_words > best->n_words) && cue_at(&lx->cues[i], t, p))
 			best = &lx->cues[i];
-	for (uint32_t i = lx->wild; i != ANA_NOID; i = lx->cues[i].next)
+	id = t->v[p].len >= WILD_KEY ? ana_intern_get(&lx->wild_first, s, WILD_KEY) : ANA_NOID;
+	for (uint32_t i = id != ANA_NOID ? lx->wild_head[id] : ANA_NOID; i != ANA_NOID;
+	     i = lx->cues[i].next)
 		if ((!best || lx->cues[i].n_words > best->n_words) && cue_at(&lx->cues[i], t, p))
 			best = &lx->cues[i];
 	return best;
@@ -247,6 +273,29 @@ struct match {
 
 void ana_stance_eval(const struct ana_lexicon *lx, const struct ana_tokens *t,
 		     const uint8_t *sent_mask, struct ana_stance_result *out)
+{
+	ana_stance_eval_pol(lx, t, sent_mask, 1, NULL, out);
+}
+
+/* FNV-1a over a tag byte and the bytes of s: a classifier feature. */
+static uint32_t feat_hash(char tag, const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+	h = (h ^ (uint8_t)tag) * 16777619u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+static void feat_add(struct ana_stance_feats *f, uint32_t h)
+{
+	if (f && f->n < ANA_STANCE_MAX_FEATS)
+		f->v[f->n++] = h;
+}
+
+void ana_stance_eval_pol(const struct ana_lexicon *lx, const struct ana_tokens *t,
+			 const uint8_t *sent_mask, int polarity, struct ana_stance_feats *feats,
+			 struct ana_stance_result *out)
 {
 	/* Markers per token: 1 negator, 2 contrast start. Bounded work: a text has at most
 	 * ANA_MAX_TEXT bytes, so a few hundred thousand tokens. */
@@ -284,13 +333,34 @@ void ana_stance_eval(const struct ana_lexicon *lx, const struct ana_tokens *t,
 		if (t->question[s] && (!sent_mask || sent_mask[s]))
 			out->question = 1;
 
-	/* Pass 2: polar cues with negation, contrast and question weighting. */
+	/* Pass 2: polar cues with negation, contrast and question weighting; and, when
+	 * asked, the classifier's features: words (marked when a negator came earlier in
+	 * their clause), adjacent word pairs, and the cues. */
 	p = 0;
+	uint32_t neg_clause = UINT32_MAX;
+	size_t prev_word = SIZE_MAX;
 	while (p < t->n) {
 		const struct ana_token *k = &t->v[p];
 		if (sent_mask && !sent_mask[k->sent]) {
 			p++;
 			continue;
+		}
+		if (mark[p] == 1)
+			neg_clause = k->clause;
+		if (feats && (k->kind == ANA_TOK_WORD || k->kind == ANA_TOK_HASHTAG)) {
+			const char *w = ana_tok_str(t, p);
+			feat_add(feats, feat_hash(k->clause == neg_clause ? 'W' : 'w', w, k->len));
+			if (prev_word != SIZE_MAX && t->v[prev_word].clause == k->clause) {
+				/* the pair as "first\0second": both strings are NUL-terminated */
+				const char *f = ana_tok_str(t, prev_word);
+				uint32_t h = feat_hash('b', f, t->v[prev_word].len + 1);
+				for (size_t i = 0; i < k->len; i++)
+					h = (h ^ (uint8_t)w[i]) * 16777619u;
+				feat_add(feats, h);
+			}
+			prev_word = p;
+		} else if (k->kind != ANA_TOK_WORD) {
+			prev_word = SIZE_MAX;
 		}
 		const struct ana_cue *c = longest_at(lx, t, p);
 		if (!c) {
@@ -331,10 +401,24 @@ void ana_stance_eval(const struct ana_lexicon *lx, const struct ana_tokens *t,
 		if (t->question[k->sent])
 			gain *= QUESTION_GAIN;
 		float v = c->weight * gain * (negated ? -NEG_FLIP : 1.0f);
+		if (c->agree) {
+			if (v > 0)
+				out->apos += v;
+			else
+				out->aneg -= v;
+		} else {
+			if (v > 0)
+				out->spos += v;
+			else
+				out->sneg -= v;
+			if (polarity < 0)
+				v = -v; /* "harmful" supports an ambition to ban the thing */
+		}
 		if (v > 0)
 			out->pos += v;
 		else
 			out->neg -= v;
+		feat_add(feats, feat_hash(negated ? 'C' : 'c', c->text, strlen(c->text)));
 		if (out->n_cues < ANA_STANCE_MAX_CUES) {
 			out->cues[out->n_cues].cue = c;
 			out->cues[out->n_cues].value = v;
@@ -405,4 +489,36 @@ int ana_stance_cues_json(const struct ana_stance_result *r, struct core_buf *b)
 		free(s);
 	}
 	return rc ? rc : core_buf_append(b, "]", 1);
+}
+
+int ana_ambition_polarity(const struct ana_lexicons *lxs, const char *title, const char *lang)
+{
+	/* The first evaluative cue or negator of the title decides: it is usually the
+	 * policy verb acting on the ambition's subject ("ban boxing", "lift the blockade",
+	 * "should not subsidize tobacco"), whose own words would mislead ("abolish ...
+	 * rights"). An agreement cue first ("supports the one-child policy", "opposes
+	 * ...") says the same of the subject. */
+	struct ana_tokens t = {0};
+	char *folded = title ? core_utf8_fold(title) : NULL;
+	const struct ana_lexicon *lx = ana_lexicons_for(lxs, lang);
+	int polarity = 1;
+
+	if (!folded || ana_tokenize(folded, strlen(folded), &t) != 0)
+		goto out;
+	for (size_t p = 0; p < t.n;) {
+		const struct ana_cue *c = longest_at(lx, &t, p);
+		if ((c && c->kind == ANA_CUE_NEG) || (!c && ends_nt(&t, p))) {
+			polarity = -1;
+			break;
+		}
+		if (c && c->kind == ANA_CUE_POLAR) {
+			polarity = c->weight < 0 ? -1 : 1;
+			break;
+		}
+		p += c ? c->n_words : 1;
+	}
+out:
+	free(folded);
+	ana_tokens_release(&t);
+	return polarity;
 }

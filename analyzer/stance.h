@@ -13,6 +13,8 @@ enum ana_cue_kind { ANA_CUE_POLAR = 0, ANA_CUE_NEG = 1, ANA_CUE_CONTRAST = 2, AN
 struct ana_cue {
 	uint8_t kind;     /* enum ana_cue_kind */
 	uint8_t n_words;
+	uint8_t agree;    /* POLAR: agreement with the ambition ("mee eens", "oppose"), which
+			   * an ambition's own polarity does not turn around */
 	uint8_t *prefix;  /* per word: 1 when it ended in '*' */
 	char **words;
 	float weight;     /* signed for POLAR */
@@ -26,7 +28,9 @@ struct ana_lexicon {
 	struct ana_intern first; /* exact first words */
 	uint32_t *head;          /* per first-word id: first cue */
 	size_t head_cap;
-	uint32_t wild;           /* cues whose first word is a prefix pattern */
+	struct ana_intern wild_first; /* first bytes of prefix patterns */
+	uint32_t *wild_head;     /* per wild_first id: first cue */
+	size_t wild_cap;
 	struct ana_arena arena;
 };
 
@@ -49,7 +53,11 @@ const struct ana_lexicon *ana_lexicons_for(const struct ana_lexicons *lxs, const
 struct ana_stance_result {
 	enum core_stance stance;
 	double confidence;  /* [0, 1] */
-	double pos, neg;    /* weighted support and objection evidence */
+	double pos, neg;    /* weighted support and objection evidence, the ambition's
+			     * polarity applied */
+	double apos, aneg;  /* of which agreement cues ("mee eens", "oppose") */
+	double spos, sneg;  /* evaluative cues as written ("goed", "harmful"), before the
+			     * ambition's polarity */
 	int condition;      /* a condition cue was seen */
 	int question;       /* some considered sentence is a question */
 	size_t n_cues;      /* all polar cues that counted (evidence holds the first few) */
@@ -64,6 +72,26 @@ struct ana_stance_result {
  * NULL). Never fails. */
 void ana_stance_eval(const struct ana_lexicon *lx, const struct ana_tokens *t,
 		     const uint8_t *sent_mask, struct ana_stance_result *out);
+
+/* Hashed classifier features of the considered sentences (classify.c): words, marked
+ * within a negator's clause, adjacent word pairs and the matched cues. A long text
+ * contributes its first ANA_STANCE_MAX_FEATS features: enough to decide on. */
+#define ANA_STANCE_MAX_FEATS 256
+struct ana_stance_feats {
+	uint32_t v[ANA_STANCE_MAX_FEATS];
+	size_t n;
+};
+
+/* ana_stance_eval for an ambition of the given polarity: +1 for an ambition that wants
+ * something, -1 for one that wants it gone ("ban X": objections to X support it).
+ * Agreement cues keep their sign, evaluative cues take the polarity. feats may be NULL. */
+void ana_stance_eval_pol(const struct ana_lexicon *lx, const struct ana_tokens *t,
+			 const uint8_t *sent_mask, int polarity, struct ana_stance_feats *feats,
+			 struct ana_stance_result *out);
+
+/* The polarity of an ambition from its title (the lexicon of lang): -1 when its
+ * evaluative cues lean negative ("ban", "afschaffen", "should not"), else +1. */
+int ana_ambition_polarity(const struct ana_lexicons *lxs, const char *title, const char *lang);
 
 /* Convenience for tests and tools: folds and tokenizes text, picks the lexicon of lang,
  * evaluates the whole text. 0 or CORE_ENOMEM. */

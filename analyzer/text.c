@@ -344,6 +344,8 @@ static int load_cues(struct ana_text *tx, const unsigned char *data, size_t len)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
+		if (*p == 'a' && p + 1 < e && (p[1] == '+' || p[1] == '-'))
+			p++; /* agreement cues ("a+ mee eens") say how someone feels too */
 		if (*p == '+' || *p == '-') {
 			const char *w = memchr(p, ' ', (size_t)(e - p));
 			if (w) {

@@ -61,6 +61,7 @@ int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_items(struct cli *cli, int argc, char **argv);
 int cmd_serve(struct cli *cli, int argc, char **argv);
 int cmd_sources(struct cli *cli, int argc, char **argv);
+int cmd_stance(struct cli *cli, int argc, char **argv);
 int cmd_themes(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -1,19 +1,77 @@
 /* cmd_analyze.c: `inspraak analyze`: one analysis run over the store. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "analyzer.h"
 #include "cli.h"
 
+/* `analyze --json`: the run's report for scripts (bench/stance_eval.py reads it). */
+static int print_json(struct cli *cli, const struct ana_report *rep)
+{
+	json_t *o = json_object(), *amb = json_object(), *ev = json_array(), *unc = json_array();
+
+	if (!o || !amb || !ev || !unc)
+		goto nomem;
+	json_object_set_new(o, "run", json_integer(rep->run_id));
+	json_object_set_new(o, "items", json_integer((json_int_t)rep->items));
+	json_object_set_new(o, "themes", json_integer((json_int_t)rep->themes));
+	json_object_set_new(o, "campaigns", json_integer((json_int_t)rep->campaigns));
+	json_object_set_new(o, "unassigned", json_integer((json_int_t)rep->unassigned));
+	json_object_set_new(o, "seconds", json_real(rep->seconds_total));
+	for (size_t i = 0; i < cli->cfg.n_ambitions && i < 64; i++)
+		json_object_set_new(amb, cli->cfg.ambitions[i].code,
+				    json_integer((json_int_t)rep->ambition_items[i]));
+	json_object_set_new(o, "ambition_items", amb);
+	for (size_t i = 0; i < rep->n_stance_eval; i++) {
+		const struct ana_stance_eval *e = &rep->stance_eval[i];
+		json_array_append_new(ev, json_pack("{s:s,s:I,s:I,s:I,s:b,s:i,s:f,s:f,s:f,s:f}",
+						    "lang", e->lang, "labelled",
+						    (json_int_t)e->labelled, "support",
+						    (json_int_t)e->support, "objection",
+						    (json_int_t)e->objection, "used", e->used,
+						    "folds", e->folds, "rules_accuracy",
+						    e->rules_accuracy, "rules_macro_f1", e->rules_f1,
+						    "cv_accuracy", e->cv_accuracy, "cv_macro_f1",
+						    e->cv_f1));
+	}
+	json_object_set_new(o, "stance_classifier", ev);
+	json_object_set_new(o, "stance_changed", json_integer((json_int_t)rep->stance_changed));
+	for (size_t i = 0; i < rep->n_uncertain; i++)
+		json_array_append_new(unc, json_pack("{s:I,s:s,s:s,s:f}", "item",
+						     (json_int_t)rep->uncertain[i].item, "ambition",
+						     rep->uncertain[i].code, "stance",
+						     core_stance_name(rep->uncertain[i].stance),
+						     "confidence", rep->uncertain[i].confidence));
+	json_object_set_new(o, "least_certain", unc);
+	char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!s)
+		goto nomem_done;
+	printf("%s\n", s);
+	free(s);
+	return 0;
+nomem:
+	json_decref(o);
+	json_decref(amb);
+	json_decref(ev);
+	json_decref(unc);
+nomem_done:
+	fprintf(stderr, "inspraak: analyze: out of memory\n");
+	return 1;
+}
+
 int cmd_analyze(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"seed", required_argument, 0, 's'}, {"themes", required_argument, 0, 't'}, {0}};
+		{"seed", required_argument, 0, 's'}, {"themes", required_argument, 0, 't'},
+		{"json", no_argument, 0, 'j'}, {0}};
 	struct ana_opts opts = {0};
 	struct ana_report rep = {0};
 	struct core_err err = {0};
 	long seed = -1, themes = -1;
-	int c, rc;
+	int c, rc, json = 0;
 
 	opterr = 0;
 	optind = 0; /* glibc: a full reset, and options may follow operands */
@@ -22,6 +80,8 @@ int cmd_analyze(struct cli *cli, int argc, char **argv)
 			if ((seed = cli_parse_long(optarg, 0, 0x7fffffffffffffffL)) < 0)
 				return cli_usage("analyze", "--seed needs a whole number, not '%s'",
 						 optarg);
+		} else if (c == 'j') {
+			json = 1;
 		} else if (c == 't') {
 			if ((themes = cli_parse_long(optarg, 1, 500)) < 0)
 				return cli_usage("analyze", "--themes needs a number from 1 to 500, "
@@ -38,6 +98,8 @@ int cmd_analyze(struct cli *cli, int argc, char **argv)
 	opts.themes = themes > 0 ? (int)themes : cli->cfg.analysis.themes;
 	if (ana_run(cli->db, &cli->cfg, &opts, &rep, &err))
 		return cli_fail(&err);
+	if (json)
+		return print_json(cli, &rep);
 	cli_info(cli, "analysis run %lld: %zu items, %zu themes, %zu campaign%s, %zu unassigned "
 		      "(%.2f s)\n", (long long)rep.run_id, rep.items, rep.themes, rep.campaigns,
 		 rep.campaigns == 1 ? "" : "s", rep.unassigned, rep.seconds_total);
@@ -49,6 +111,27 @@ int cmd_analyze(struct cli *cli, int argc, char **argv)
 			chars += ((unsigned char)*p & 0xC0) != 0x80;
 		cli_info(cli, "  %-4s %s%*s %zu items\n", cli->cfg.ambitions[i].code, title,
 			 chars < 40 ? 40 - chars : 0, "", rep.ambition_items[i]);
+	}
+	for (size_t i = 0; i < rep.n_stance_eval; i++) {
+		const struct ana_stance_eval *e = &rep.stance_eval[i];
+		if (!e->used) {
+			cli_info(cli, "stance (%s): %zu items with the respondent's stance (%zu support, "
+				      "%zu objection): too few to train on, the rules decide\n",
+				 e->lang, e->labelled, e->support, e->objection);
+			continue;
+		}
+		cli_info(cli, "stance (%s): learnt from %zu items with the respondent's stance; on "
+			      "them the rules alone score macro-F1 %.2f, rules with the classifier "
+			      "%.2f (%d-fold cross-validation)\n", e->lang, e->labelled, e->rules_f1,
+			 e->cv_f1, e->folds);
+	}
+	if (rep.n_uncertain) {
+		cli_info(cli, "least certain stances, for review first:");
+		for (size_t i = 0; i < rep.n_uncertain && i < 5; i++)
+			cli_info(cli, " item %lld (%s %s %.2f)%s", (long long)rep.uncertain[i].item,
+				 rep.uncertain[i].code, core_stance_name(rep.uncertain[i].stance),
+				 rep.uncertain[i].confidence, i + 1 < rep.n_uncertain && i < 4 ? "," : "");
+		cli_info(cli, "\n");
 	}
 	return 0;
 }

@@ -13,6 +13,8 @@ static const struct cli_option analyze_opts[] = {
 	{"--seed N", "seed for the clustering (default: analysis.seed, 42)"},
 	{"--themes K", "fix the number of top-level themes (default: chosen up to "
 		       "analysis.max_themes)"},
+	{"--json", "print the run's report as JSON: counts, stance classifier scores, least "
+	 "certain stances"},
 	{0},
 };
 static const struct cli_option collect_opts[] = {
@@ -58,6 +60,14 @@ static const struct cli_option import_opts[] = {
 	{"--dry-run", "check everything, store nothing"},
 	{0},
 };
+static const struct cli_option stance_opts[] = {
+	{"--lang L", "read the texts as language L (nl, en, ...); default: detected per text"},
+	{"--ambition CODE", "the stance toward this configured ambition"},
+	{"--motion TEXT", "the stance toward this proposition"},
+	{"--json", "one JSON object per text: stance, confidence, support, objection, cues"},
+	{0},
+};
+
 static const struct cli_option items_opts[] = {
 	{"--json", "print a JSON array"},
 	{"--theme ID", "only items in this theme"},
@@ -92,7 +102,10 @@ const struct cli_command cli_commands[] = {
 	 "Runs the whole analysis over all stored items and records it as a new analysis run:\n"
 	 "language, tokens and stems, exact duplicates and campaigns, themes (k-means over\n"
 	 "TF-IDF), ambitions per item and the stance toward each. A respondent's own ambition\n"
-	 "and stance always win. The same seed and store give the same themes.",
+	 "and stance always win; those stances also train a classifier (per language, naive\n"
+	 "Bayes over words and cues, stacked with the rules) that decides the other items'\n"
+	 "stances, and its cross-validated score is printed. The same seed and store give\n"
+	 "the same themes. Prints the stances it is least sure of, for review first.",
 	 analyze_opts},
 	{"check-config", cmd_check_config, "",
 	 "validate the configuration",
@@ -150,6 +163,16 @@ const struct cli_command cli_commands[] = {
 	 "Per source: type, URL, last attempt and success, HTTP status, next due time,\n"
 	 "consecutive and total errors, the last error and the number of stored items.",
 	 json_opts},
+	{"stance", cmd_stance, "[--lang L] [--ambition CODE | --motion TEXT] [--json] [TEXT]...",
+	 "show the stance the rules read in texts, with their cues",
+	 "Applies the stance rules (config/lexicons) to each TEXT, or to each line of stdin\n"
+	 "when no TEXT is given, and prints the stance, its confidence and the cues that\n"
+	 "counted (negated ones marked). The language is detected unless --lang is given.\n"
+	 "--ambition CODE or --motion TEXT reads the stance toward that ambition: an ambition\n"
+	 "that wants something gone (\"ban\", \"afschaffen\") turns evaluative cues around,\n"
+	 "agreement cues (\"mee eens\", \"oppose\") keep their sign. --json prints one JSON\n"
+	 "object per text (JSON Lines). Needs no configuration unless --ambition is given.",
+	 stance_opts},
 	{"themes", cmd_themes, "[--json]", "list the themes of the latest analysis",
 	 "Per theme: id, label, size, top terms, ambitions and the stance split.", json_opts},
 	{0},
