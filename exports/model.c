@@ -297,6 +297,7 @@ struct walk {
 	struct pool *fallback;       /* per theme: first distinct non-campaign items */
 	struct cand *best;           /* per theme, 2 each: best support / objection item */
 	unsigned char *seen;         /* per ambition, reset per item */
+	unsigned char *camp_seen;    /* per campaign and ambition: stances counted (bits) */
 	const struct exp_item_hook *hook;
 	struct core_err *err;
 };
@@ -353,6 +354,32 @@ static int tally_add(struct exp_tally **v, size_t *n, const char *key, struct ex
 	if (hit)
 		*hit = &grown[*n];
 	(*n)++;
+	return 0;
+}
+
+/* Counts one stance of an ambition in the slice key of a breakdown. */
+static int break_add(struct exp_breaks *b, const char *key, enum core_stance st)
+{
+	size_t i = 0;
+
+	while (i < b->n && strcmp(b->v[i].key, key) < 0)
+		i++;
+	if (i == b->n || strcmp(b->v[i].key, key) != 0) {
+		struct exp_break *grown = realloc(b->v, (b->n + 1) * sizeof(*grown));
+		char *k = core_strdup(key);
+		if (grown)
+			b->v = grown;
+		if (!grown || !k) {
+			free(k);
+			return CORE_ENOMEM;
+		}
+		memmove(&b->v[i + 1], &b->v[i], (b->n - i) * sizeof(*b->v));
+		memset(&b->v[i], 0, sizeof(b->v[i]));
+		b->v[i].key = k;
+		b->n++;
+	}
+	b->v[i].items++;
+	b->v[i].stance[st]++;
 	return 0;
 }
 
@@ -583,7 +610,10 @@ static int walk_item(const struct core_item_view *v, void *ctx)
 			    &src)))
 		goto out;
 	week = exp_week_of(when, &dated);
+	char week_key[21] = "";
 	if (dated) {
+		core_time_format((time_t)(week * 86400), week_key);
+		week_key[10] = '\0'; /* the date */
 		if ((rc = week_add(src, week)))
 			goto out;
 		if (!m->has_weeks || week < m->week_first)
@@ -625,6 +655,20 @@ static int walk_item(const struct core_item_view *v, void *ctx)
 			reviewed = 1;
 		row->items++;
 		row->stance[st]++;
+		/* Without campaign weighting a campaign counts once per stance its members
+		 * hold toward the ambition. */
+		unsigned char *cs = c >= 0 ? &w->camp_seen[(size_t)c * m->n_ambs + (size_t)a] : NULL;
+		if (!cs || !(*cs & (1u << st))) {
+			if (cs)
+				*cs |= (unsigned char)(1u << st);
+			row->items_unweighted++;
+			row->stance_unweighted[st]++;
+		}
+		if ((rc = break_add(&row->by[EXP_BY_GROUP], v->item.group ? v->item.group : "", st)) ||
+		    (rc = break_add(&row->by[EXP_BY_SOURCE], v->item.source ? v->item.source : "",
+				    st)) ||
+		    (dated && (rc = break_add(&row->by[EXP_BY_WEEK], week_key, st))))
+			goto out;
 		if (t >= 0) {
 			m->themes[t].amb_items[a]++;
 			m->themes[t].stance[st]++;
@@ -897,6 +941,7 @@ static void walk_release(struct walk *w)
 	free(w->fallback);
 	free(w->refs);
 	free(w->seen);
+	free(w->camp_seen);
 }
 
 int exp_model_build(struct core_db *db, const struct core_config *cfg,
@@ -951,9 +996,10 @@ int exp_model_build(struct core_db *db, const struct core_config *cfg,
 	w.found = calloc(n_themes ? n_themes : 1, sizeof(*w.found));
 	w.fallback = calloc(n_themes ? n_themes : 1, sizeof(*w.fallback));
 	w.seen = calloc(m->n_ambs ? m->n_ambs : 1, 1);
+	w.camp_seen = calloc((n_camps ? n_camps : 1) * (m->n_ambs ? m->n_ambs : 1), 1);
 	w.best = calloc(2 * (n_themes ? n_themes : 1), sizeof(*w.best));
 	if (!m->ambs || !m->themes || !m->campaigns || !w.pools || !w.found || !w.fallback ||
-	    !w.seen || !w.best)
+	    !w.seen || !w.camp_seen || !w.best)
 		goto nomem;
 
 	/* Themes move into the model one by one, so a failure releases them exactly once. */
@@ -1031,6 +1077,11 @@ void exp_model_release(struct exp_model *m)
 		return;
 	core_run_info_release(&m->run);
 	for (size_t a = 0; m->ambs && a < m->n_ambs; a++) {
+		for (int d = 0; d < EXP_BY_N; d++) {
+			for (size_t i = 0; i < m->ambs[a].by[d].n; i++)
+				free(m->ambs[a].by[d].v[i].key);
+			free(m->ambs[a].by[d].v);
+		}
 		free(m->ambs[a].theme_order);
 		free(m->ambs[a].theme_items);
 		for (int q = 0; q < 2; q++)

@@ -23,10 +23,27 @@ struct exp_quote {
 /* Index into exp_amb_row.quotes. */
 enum { EXP_Q_SUPPORT = 0, EXP_Q_OBJECTION = 1 };
 
+/* An ambition's stance counts within one slice of the items: a respondent group, a
+ * source (channel) or a calendar week. */
+struct exp_break {
+	char *key;        /* group ("" when none was given), source name, or the week's Monday
+			   * as YYYY-MM-DD */
+	int64_t items;
+	int64_t stance[5];
+};
+struct exp_breaks {
+	struct exp_break *v; /* groups and sources by key, weeks oldest first */
+	size_t n;
+};
+enum { EXP_BY_GROUP = 0, EXP_BY_SOURCE = 1, EXP_BY_WEEK = 2, EXP_BY_N = 3 };
+
 struct exp_amb_row {
 	const struct core_ambition *amb; /* borrowed from the configuration */
 	int64_t items;                    /* items with a stance row for this ambition */
 	int64_t stance[5];                /* by enum core_stance; NONE rows count as neutral */
+	int64_t items_unweighted;         /* as items and stance, a campaign counted once per */
+	int64_t stance_unweighted[5];     /* stance it holds (its members' usual one) */
+	struct exp_breaks by[EXP_BY_N];
 	int has_share;                    /* 0 when support + objection == 0 */
 	double share, ci_lo, ci_hi;       /* support / (support + objection), Wilson 95 % */
 	size_t *theme_order;              /* indices into model themes, most items first */

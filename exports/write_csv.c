@@ -117,7 +117,9 @@ static int write_summary(const struct exp_model *m, const char *dir, struct core
 {
 	static const char *const cols[] = {
 		"code", "title", "items", "support", "objection", "neutral", "mixed",
-		"support_share", "support_ci_low", "support_ci_high", "themes", NULL};
+		"support_share", "support_ci_low", "support_ci_high", "themes",
+		"items_unweighted", "support_unweighted", "objection_unweighted",
+		"neutral_unweighted", "mixed_unweighted", NULL};
 	struct exp_file o = {0};
 	struct core_buf b = {0};
 	struct csv c = csv_for(m);
@@ -145,6 +147,9 @@ static int write_summary(const struct exp_model *m, const char *dir, struct core
 		csv_fixed(&c, row->has_share, row->ci_lo);
 		csv_fixed(&c, row->has_share, row->ci_hi);
 		csv_text(&c, b.data);
+		csv_int(&c, row->items_unweighted);
+		for (int s = CORE_STANCE_SUPPORT; s <= CORE_STANCE_MIXED; s++)
+			csv_int(&c, row->stance_unweighted[s]);
 		csv_end(&c);
 		core_buf_release(&b);
 	}
@@ -154,6 +159,51 @@ nomem:
 	rc = core_err_set(err, CORE_ENOMEM, "writing summary.csv: out of memory");
 out:
 	core_buf_release(&b);
+	exp_file_abort(&o);
+	return rc;
+}
+
+/* breakdown.csv: each ambition's stance counts per respondent group, per source and
+ * per week, one row per slice, for pivot tables. */
+static int write_breakdown(const struct exp_model *m, const char *dir,
+			   struct core_strlist *written, struct core_err *err)
+{
+	static const char *const cols[] = {
+		"code", "by", "slice", "items", "support", "objection", "neutral", "mixed",
+		"support_share", "support_ci_low", "support_ci_high", NULL};
+	static const char *const by_name[EXP_BY_N] = {"group", "source", "week"};
+	struct exp_file o = {0};
+	struct csv c = csv_for(m);
+	int rc;
+
+	if ((rc = exp_file_open(&o, dir, "breakdown.csv", err)))
+		goto out;
+	c.f = o.f;
+	csv_header(&c, cols);
+	for (size_t a = 0; a < m->n_ambs; a++) {
+		for (int d = 0; d < EXP_BY_N; d++) {
+			const struct exp_breaks *by = &m->ambs[a].by[d];
+			for (size_t i = 0; i < by->n; i++) {
+				const int64_t *st = by->v[i].stance;
+				int64_t k = st[CORE_STANCE_SUPPORT], n = k + st[CORE_STANCE_OBJECTION];
+				double lo = 0, hi = 0;
+				if (n > 0)
+					exp_wilson(k, n, &lo, &hi);
+				csv_text(&c, m->ambs[a].amb->code);
+				csv_text(&c, by_name[d]);
+				csv_text(&c, by->v[i].key);
+				csv_int(&c, by->v[i].items);
+				for (int s = CORE_STANCE_SUPPORT; s <= CORE_STANCE_MIXED; s++)
+					csv_int(&c, st[s]);
+				csv_fixed(&c, n > 0, n > 0 ? (double)k / (double)n : 0);
+				csv_fixed(&c, n > 0, lo);
+				csv_fixed(&c, n > 0, hi);
+				csv_end(&c);
+			}
+		}
+	}
+	rc = exp_file_commit(&o, written, err);
+out:
 	exp_file_abort(&o);
 	return rc;
 }
@@ -330,7 +380,8 @@ int exp_write_csv(const struct exp_model *m, const char *dir, struct exp_items_c
 {
 	int rc;
 
-	if ((rc = write_summary(m, dir, written, err)) || (rc = write_themes(m, dir, written, err)))
+	if ((rc = write_summary(m, dir, written, err)) || (rc = write_themes(m, dir, written, err)) ||
+	    (rc = write_breakdown(m, dir, written, err)))
 		goto out;
 	rc = exp_file_commit(&items->o, written, err);
 out:

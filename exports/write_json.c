@@ -159,27 +159,57 @@ json_t *exp_json_theme(const struct exp_model *m, size_t i)
 	return o;
 }
 
-static json_t *ambition_obj(struct jb *b, const struct exp_model *m, size_t a)
+/* items, the four stances, support_share and its Wilson 95 % interval into o. */
+static void stance_counts(struct jb *b, json_t *o, int64_t items, const int64_t stance[5])
 {
-	const struct exp_amb_row *row = &m->ambs[a];
-	json_t *o = json_object(), *themes = json_array(), *quotes = json_object();
+	int64_t k = stance[CORE_STANCE_SUPPORT], n = k + stance[CORE_STANCE_OBJECTION];
 
-	put(b, o, "code", jstr(b, row->amb->code));
-	put(b, o, "title", jstr(b, row->amb->title));
-	put(b, o, "title_en", jstr_or_null(b, row->amb->title_en));
-	put(b, o, "items", jint(b, row->items));
+	put(b, o, "items", jint(b, items));
 	for (int s = CORE_STANCE_SUPPORT; s <= CORE_STANCE_MIXED; s++)
-		put(b, o, core_stance_name((enum core_stance)s), jint(b, row->stance[s]));
-	if (row->has_share) {
+		put(b, o, core_stance_name((enum core_stance)s), jint(b, stance[s]));
+	if (n > 0) {
 		json_t *ci = json_array();
-		put(b, o, "support_share", jshare(b, row->share));
-		add(b, ci, jshare(b, row->ci_lo));
-		add(b, ci, jshare(b, row->ci_hi));
+		double lo, hi;
+		exp_wilson(k, n, &lo, &hi);
+		put(b, o, "support_share", jshare(b, (double)k / (double)n));
+		add(b, ci, jshare(b, lo));
+		add(b, ci, jshare(b, hi));
 		put(b, o, "support_ci", ci);
 	} else {
 		put(b, o, "support_share", json_null());
 		put(b, o, "support_ci", json_null());
 	}
+}
+
+/* One breakdown of an ambition: [{KEY: slice, items, support, ...}]. */
+static json_t *breakdown(struct jb *b, const struct exp_breaks *by, const char *key)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < by->n; i++) {
+		json_t *o = json_object();
+		put(b, o, key, *by->v[i].key ? jstr(b, by->v[i].key) : json_null());
+		stance_counts(b, o, by->v[i].items, by->v[i].stance);
+		add(b, arr, o);
+	}
+	return arr;
+}
+
+static json_t *ambition_obj(struct jb *b, const struct exp_model *m, size_t a)
+{
+	const struct exp_amb_row *row = &m->ambs[a];
+	json_t *o = json_object(), *themes = json_array(), *quotes = json_object();
+	json_t *unw = json_object();
+
+	put(b, o, "code", jstr(b, row->amb->code));
+	put(b, o, "title", jstr(b, row->amb->title));
+	put(b, o, "title_en", jstr_or_null(b, row->amb->title_en));
+	stance_counts(b, o, row->items, row->stance);
+	stance_counts(b, unw, row->items_unweighted, row->stance_unweighted);
+	put(b, o, "unweighted", unw);
+	put(b, o, "by_group", breakdown(b, &row->by[EXP_BY_GROUP], "group"));
+	put(b, o, "by_channel", breakdown(b, &row->by[EXP_BY_SOURCE], "source"));
+	put(b, o, "by_week", breakdown(b, &row->by[EXP_BY_WEEK], "week"));
 	for (size_t i = 0; i < row->n_theme_order; i++)
 		add(b, themes, jstr(b, m->themes[row->theme_order[i]].t.id));
 	put(b, o, "themes", themes);

@@ -396,6 +396,28 @@ static void test_summary_json(void **state)
 	/* Five identical campaign texts give one objection quote, not five. */
 	q = json_object_get(json_object_get(a2, "quotes"), "objection");
 	assert_int_equal(json_array_size(q), 1);
+	/* Without campaign weighting the five letters object once. */
+	q = json_object_get(a2, "unweighted");
+	assert_int_equal(num(q, "items"), 5);
+	assert_int_equal(num(q, "objection"), 1);
+	assert_int_equal(num(q, "support"), 3);
+	assert_near(json_real_value(json_object_get(q, "support_share")), 0.75);
+	/* Breakdowns by group, channel and week each add up to the ambition's items. */
+	static const char *const dims[] = {"by_group", "by_channel", "by_week"};
+	for (size_t d = 0; d < 3; d++) {
+		json_t *arr = json_object_get(a1, dims[d]), *e;
+		size_t i;
+		int64_t items = 0, support = 0;
+		assert_true(json_array_size(arr) > 0);
+		json_array_foreach(arr, i, e) {
+			items += num(e, "items");
+			support += num(e, "support");
+		}
+		assert_int_equal(items, 11);
+		assert_int_equal(support, 8);
+	}
+	q = json_array_get(json_object_get(a1, "by_week"), 0);
+	assert_int_equal(strlen(json_string_value(json_object_get(q, "week"))), 10);
 
 	t1 = json_array_get(json_object_get(root, "themes"), 0);
 	assert_string_equal(json_string_value(json_object_get(t1, "id")), "T1");
@@ -542,9 +564,14 @@ static void test_items_csv(void **state)
 
 	s = read_out(x, "out", "summary.csv");
 	assert_non_null(strstr(s, "code,title,items,support,objection,neutral,mixed,support_share,"
-				  "support_ci_low,support_ci_high,themes\r\n"));
-	assert_non_null(strstr(s, "\r\nA1,Digitaal als standaard,11,8,2,1,0,0.800,0.490,0.943,T1\r\n"));
-	assert_non_null(strstr(s, "\r\nA2,\"Eén overheid, één deur\",9,3,5,0,1,0.375,0.137,0.694,T2;T1\r\n"));
+				  "support_ci_low,support_ci_high,themes,items_unweighted,"
+				  "support_unweighted,objection_unweighted,neutral_unweighted,"
+				  "mixed_unweighted\r\n"));
+	assert_non_null(strstr(s, "\r\nA1,Digitaal als standaard,11,8,2,1,0,0.800,0.490,0.943,T1,"
+				  "11,8,2,1,0\r\n"));
+	/* The five-letter campaign objects to A2: once without campaign weighting. */
+	assert_non_null(strstr(s, "\r\nA2,\"Eén overheid, één deur\",9,3,5,0,1,0.375,0.137,0.694,"
+				  "T2;T1,5,3,1,0,1\r\n"));
 	free(s);
 	s = read_out(x, "out", "themes.csv");
 	csv_parse(s, &r);
@@ -719,7 +746,8 @@ static void test_no_run(void **state)
 static void test_reproducible(void **state)
 {
 	static const char *const files[] = {"summary.csv", "themes.csv", "items.csv",
-					    "summary.json", "summary.md", "report.html"};
+					    "breakdown.csv", "summary.json", "summary.md",
+					    "report.html"};
 	struct fx *x = *state;
 	struct core_err err = {0};
 	struct core_strlist written = {0};
@@ -728,10 +756,10 @@ static void test_reproducible(void **state)
 
 	o.out_dir = dir;
 	assert_int_equal(exp_write(x->db, &x->cfg, &o, &written, &err), 0);
-	assert_int_equal(written.n, 6);
+	assert_int_equal(written.n, 7);
 	core_strlist_release(&written);
 	assert_int_equal(export_to(x, "b", o.formats, NULL, &err), 0);
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 7; i++) {
 		char *pa = out_path(x, "a", files[i]), *pb = out_path(x, "b", files[i]);
 		size_t la, lb;
 		char *a = slurp(pa, &la), *b = slurp(pb, &lb);
@@ -935,7 +963,9 @@ static void test_redact(void **state)
 }
 
 static const char *const all_files[] = {"summary.csv", "themes.csv", "items.csv",
-					"summary.json", "summary.md", "report.html"};
+					"breakdown.csv", "summary.json", "summary.md", "report.html"};
+#define N_ALL_FILES 7
+#define N_CSV_FILES 4
 
 /* Every format, with and without authors: no personal data, no hidden item, the
  * look-alikes kept, the hostile text inert. */
@@ -951,7 +981,7 @@ static void test_privacy(void **state)
 
 	assert_int_equal(export_to(x, "p", EXP_CSV | EXP_JSON | EXP_MD | EXP_HTML, NULL, &err), 0);
 	assert_int_equal(export_to(x, "pa", EXP_CSV, &authors, &err), 0);
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < N_ALL_FILES; i++) {
 		char *s = read_out(x, "p", all_files[i]);
 		for (size_t j = 0; j < sizeof(never) / sizeof(never[0]); j++)
 			if (strstr(s, never[j]))
@@ -1002,8 +1032,10 @@ static void test_excel(void **state)
 	assert_int_equal(export_to(x, "xl", EXP_CSV, &o, &err), 0);
 	s = read_out(x, "xl", "summary.csv");
 	assert_memory_equal(s, "\xEF\xBB\xBF" "code;title;items;", 20);
-	assert_non_null(strstr(s, "\r\nA1;Digitaal als standaard;11;8;2;1;0;0,800;0,490;0,943;T1\r\n"));
-	assert_non_null(strstr(s, "\r\nA2;Eén overheid, één deur;9;3;5;0;1;0,375;0,137;0,694;\"T2;T1\"\r\n"));
+	assert_non_null(strstr(s, "\r\nA1;Digitaal als standaard;11;8;2;1;0;0,800;0,490;0,943;T1;"
+				  "11;8;2;1;0\r\n"));
+	assert_non_null(strstr(s, "\r\nA2;Eén overheid, één deur;9;3;5;0;1;0,375;0,137;0,694;\"T2;T1\";"
+				  "5;3;1;0;1\r\n"));
 	free(s);
 	s = read_out(x, "xl", "items.csv");
 	assert_memory_equal(s, "\xEF\xBB\xBF" "id;source;", 13);
@@ -1109,9 +1141,9 @@ static void test_golden(void **state)
 	assert_int_equal(export_to(x, "nl", all, NULL, &err), 0);
 	assert_int_equal(export_to(x, "excel", EXP_CSV, &excel, &err), 0);
 	assert_int_equal(export_to(x, "en", EXP_MD | EXP_HTML, &en, &err), 0);
-	for (size_t i = 0; i < 6; i++)
+	for (size_t i = 0; i < N_ALL_FILES; i++)
 		golden_check(x, "nl", all_files[i]);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < N_CSV_FILES; i++)
 		golden_check(x, "excel", all_files[i]);
 	golden_check(x, "en", "summary.md");
 	golden_check(x, "en", "report.html");
