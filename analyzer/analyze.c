@@ -393,6 +393,10 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 						       use->pos - use->neg, use->stance,
 						       use->n_cues > 0, key);
 				learned = 1;
+			} else if (rc == 0 && !learned &&
+				   it->declared_stance == CORE_STANCE_NEUTRAL) {
+				rc = ana_learn_neutral(&st->learn, rec->lang);
+				learned = 1;
 			}
 		} else if (declared) {
 			/* The respondent chose the ambition, the analysis reads the stance:
@@ -1127,7 +1131,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	for (size_t a = 0; a < cfg->n_ambitions && a < 64; a++)
 		st.polarity[a] = (int8_t)ana_ambition_polarity(&st.lex, cfg->ambitions[a].title,
 								 cfg->analysis.default_lang);
-	ana_learn_init(&st.learn, &st.lex, &st.arena);
+	ana_learn_init(&st.learn, &st.lex, st.tx, &st.arena);
 	if ((rc = ana_ambitions_build(&st.amb, st.tx, cfg, err)) != 0)
 		goto out;
 	st.scores = calloc(cfg->n_ambitions ? cfg->n_ambitions : 1, sizeof(*st.scores));

@@ -131,12 +131,13 @@ static void stack_fit(const double *u, const double *v, const int8_t *z, size_t 
 	}
 }
 
-enum core_stance ana_cls_decide(double p, enum core_stance rule_stance, int rule_cues)
+enum core_stance ana_cls_decide(double p, double margin, enum core_stance rule_stance,
+				int rule_cues)
 {
-	double margin = rule_cues ? ANA_CLS_MARGIN / 4 : ANA_CLS_MARGIN;
-	if (p >= 0.5 + margin)
+	double mg = rule_cues ? margin / 4 : margin;
+	if (p >= 0.5 + mg && p > 0.5)
 		return CORE_STANCE_SUPPORT;
-	if (p <= 0.5 - margin)
+	if (p <= 0.5 - mg && p < 0.5)
 		return CORE_STANCE_OBJECTION;
 	return rule_stance == CORE_STANCE_MIXED ? CORE_STANCE_MIXED : CORE_STANCE_NEUTRAL;
 }
@@ -170,7 +171,8 @@ static void metrics(struct ana_cls_metrics *m, const int8_t *z, const enum core_
 	m->macro_f1 = f1 / 2;
 }
 
-int ana_cls_train(struct ana_cls_model *m, const struct ana_cls_example *ex, size_t n)
+int ana_cls_train(struct ana_cls_model *m, const struct ana_cls_example *ex, size_t n,
+		  size_t n_neutral)
 {
 	double *u = malloc((n ? n : 1) * sizeof(double)), *v = malloc((n ? n : 1) * sizeof(double));
 	int8_t *z = malloc(n ? n : 1);
@@ -189,6 +191,7 @@ int ana_cls_train(struct ana_cls_model *m, const struct ana_cls_example *ex, siz
 			m->n_neg++;
 	}
 	metrics(&m->rules, z, pred, n);
+	m->margin = n_neutral > 0 ? ANA_CLS_MARGIN : 0.0;
 	rc = 0;
 	if (m->n_pos < ANA_CLS_MIN_PER_CLASS || m->n_neg < ANA_CLS_MIN_PER_CLASS)
 		goto out;
@@ -213,8 +216,8 @@ int ana_cls_train(struct ana_cls_model *m, const struct ana_cls_example *ex, siz
 	m->b = w[1];
 	m->c = w[2];
 	for (size_t i = 0; i < n; i++)
-		pred[i] = ana_cls_decide(sigma(m->a * u[i] + m->b * v[i] + m->c), ex[i].rule_stance,
-					 ex[i].rule_cues);
+		pred[i] = ana_cls_decide(sigma(m->a * u[i] + m->b * v[i] + m->c), m->margin,
+					 ex[i].rule_stance, ex[i].rule_cues);
 	metrics(&m->cv, z, pred, n);
 	if ((rc = nb_fit(ex, n, -1, m->logratio, &m->prior)) != 0)
 		goto out;

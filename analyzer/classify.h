@@ -10,7 +10,8 @@
 #define ANA_CLS_BITS 18          /* hashed feature space: 2^18 buckets */
 #define ANA_CLS_FOLDS 5
 #define ANA_CLS_MIN_PER_CLASS 10 /* labelled support and objection items needed */
-#define ANA_CLS_MARGIN 0.1  /* no cue and P(support) within 0.5 +- this: neutral */
+#define ANA_CLS_MARGIN 0.1  /* no cue and P(support) within 0.5 +- this: neutral, when
+			     * the respondents showed that neutral is an answer */
 
 /* One labelled item. */
 struct ana_cls_example {
@@ -33,16 +34,20 @@ struct ana_cls_model {
 	int ready;               /* 0: too few labels, the rules decide alone */
 	float *logratio;         /* per bucket: log P(f | +) - log P(f | -); 0 unseen */
 	double prior;            /* log P(+) - log P(-) */
-	double a, b, c;          /* P(support) = sigma(a * nb * polarity + b * rule + c) */
+	double a, b, c;          /* P(support) = sigma(a * score * polarity + b * rule + c) */
+	double margin;           /* abstention margin: ANA_CLS_MARGIN when some labelled
+				  * items are neutral, else 0 (everyone took a side) */
 	size_t n_pos, n_neg;     /* training items */
 	struct ana_cls_metrics rules, cv; /* on the labelled items: rules alone, and the
 					   * stacked model under ANA_CLS_FOLDS-fold CV */
 };
 
-/* Trains m on ex (n items): cross-validates, then fits on all. Leaves m->ready 0 when
+/* Trains m on ex (n items; n_neutral more were labelled neutral, which the model does
+ * not learn from but which make it abstain near 0.5): cross-validates, then fits on all. Leaves m->ready 0 when
  * there are fewer than ANA_CLS_MIN_PER_CLASS items of either side (rules metrics are
  * still filled in). 0 or CORE_ENOMEM. */
-int ana_cls_train(struct ana_cls_model *m, const struct ana_cls_example *ex, size_t n);
+int ana_cls_train(struct ana_cls_model *m, const struct ana_cls_example *ex, size_t n,
+		  size_t n_neutral);
 void ana_cls_release(struct ana_cls_model *m);
 
 /* P(support toward the ambition) of one text (m->ready must be set). */
@@ -50,9 +55,10 @@ double ana_cls_prob(const struct ana_cls_model *m, const uint32_t *feat, size_t 
 		    int polarity, double rule);
 
 /* The stance from P(support) and the rules' own answer: the classifier picks the side;
- * a text where the rules found no cue and the classifier leans little (within the
- * margin) stays neutral, as does a mixed reading when the classifier is unsure. */
-enum core_stance ana_cls_decide(double p, enum core_stance rule_stance, int rule_cues);
+ * a text where the rules found no cue and the classifier leans little (within margin)
+ * stays neutral, as does a mixed reading when it is unsure (a quarter of margin). */
+enum core_stance ana_cls_decide(double p, double margin, enum core_stance rule_stance,
+				int rule_cues);
 
 /* The fold of an item from its stable key (source and external id). */
 uint8_t ana_cls_fold(const char *key);

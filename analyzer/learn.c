@@ -8,10 +8,12 @@
 
 #include "learn.h"
 
-void ana_learn_init(struct ana_learn *L, const struct ana_lexicons *lex, struct ana_arena *arena)
+void ana_learn_init(struct ana_learn *L, const struct ana_lexicons *lex, struct ana_text *tx,
+		    struct ana_arena *arena)
 {
 	memset(L, 0, sizeof(*L));
 	L->lex = lex;
+	L->tx = tx;
 	L->arena = arena;
 	core_buf_init(&L->ev, 1 << 20);
 }
@@ -42,6 +44,32 @@ static int lang_slot(struct ana_learn *L, const char *lang, int add)
 	return (int)L->n_langs++;
 }
 
+/* Adds the Snowball stems of the words as features, so "benefit", "benefits" and
+ * "beneficial" teach each other (the stance features are surface words). */
+static void add_stems(struct ana_learn *L, const char *lang, const struct ana_tokens *t)
+{
+	if (!L->tx)
+		return;
+	for (size_t i = 0; i < t->n && L->sf.n < ANA_STANCE_MAX_FEATS; i++) {
+		if (t->v[i].kind != ANA_TOK_WORD)
+			continue;
+		const char *stem = ana_text_stem(L->tx, lang, ana_tok_str(t, i), t->v[i].len);
+		if (!stem)
+			continue;
+		uint32_t h = 2166136261u;
+		h = (h ^ (uint8_t)'S') * 16777619u;
+		for (const unsigned char *p = (const unsigned char *)stem; *p; p++)
+			h = (h ^ *p) * 16777619u;
+		L->sf.v[L->sf.n++] = h;
+	}
+}
+
+int ana_learn_neutral(struct ana_learn *L, const char *lang)
+{
+	L->neutral[lang_slot(L, lang, 1)]++;
+	return 0;
+}
+
 int ana_learn_example(struct ana_learn *L, const char *lang, const struct ana_tokens *t,
 		      int polarity, int label, double rule, enum core_stance rule_stance,
 		      int rule_cues, const char *key)
@@ -51,6 +79,7 @@ int ana_learn_example(struct ana_learn *L, const char *lang, const struct ana_to
 
 	L->sf.n = 0;
 	ana_stance_eval_pol(ana_lexicons_for(L->lex, lang), t, NULL, polarity, &L->sf, &r);
+	add_stems(L, lang, t);
 	v = L->feat;
 	if (ana_grow(&v, &L->feat_cap, L->n_feat + L->sf.n + 1, sizeof(uint32_t)) != 0)
 		return CORE_ENOMEM;
@@ -144,6 +173,7 @@ static int revisit(const struct core_item_view *v, void *ctx)
 	struct ana_stance_result sr;
 	L->sf.n = 0;
 	ana_stance_eval_pol(ana_lexicons_for(L->lex, r.lang), &L->toks, NULL, 1, &L->sf, &sr);
+	add_stems(L, r.lang, &L->toks);
 	for (uint32_t i = 0; i < r.n; i++) {
 		struct core_item_stance *row = &r.rows[i];
 		if (row->origin != CORE_ORIGIN_ANALYSIS)
@@ -151,7 +181,7 @@ static int revisit(const struct core_item_view *v, void *ctx)
 		int pol = r.polarity[i];
 		double p = ana_cls_prob(&L->models[li], L->sf.v, L->sf.n, pol, r.rule[i]);
 		enum core_stance rules = row->stance;
-		enum core_stance now = ana_cls_decide(p, rules, cues_of(row));
+		enum core_stance now = ana_cls_decide(p, L->models[li].margin, rules, cues_of(row));
 		if (now != rules)
 			L->changed++;
 		row->stance = now;
@@ -186,7 +216,7 @@ int ana_learn_finish(struct ana_learn *L, struct core_db *db, struct ana_report 
 			if (L->ex_lang[i] == li)
 				sub[n++] = L->ex[i];
 		struct ana_cls_model *m = &L->models[li];
-		if ((rc = ana_cls_train(m, sub, n)) != 0) {
+		if ((rc = ana_cls_train(m, sub, n, L->neutral[li])) != 0) {
 			rc = core_err_set(err, rc, "stance classifier: out of memory");
 			goto out;
 		}

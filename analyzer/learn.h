@@ -25,6 +25,7 @@ struct ana_learn_rows {
 
 struct ana_learn {
 	const struct ana_lexicons *lex;
+	struct ana_text *tx;
 	struct ana_arena *arena;       /* for rewritten evidence */
 	char langs[ANA_LEARN_LANGS][8];
 	size_t n_langs;
@@ -34,6 +35,7 @@ struct ana_learn {
 	uint32_t *feat;
 	size_t n_feat, feat_cap;
 	struct ana_cls_model models[ANA_LEARN_LANGS];
+	size_t neutral[ANA_LEARN_LANGS]; /* items a respondent called neutral */
 	struct ana_tokens toks;
 	struct ana_stance_feats sf;
 	struct core_buf ev;
@@ -44,7 +46,9 @@ struct ana_learn {
 	struct core_err *err;
 };
 
-void ana_learn_init(struct ana_learn *L, const struct ana_lexicons *lex, struct ana_arena *arena);
+/* tx (may be NULL) stems words for the classifier's features. */
+void ana_learn_init(struct ana_learn *L, const struct ana_lexicons *lex, struct ana_text *tx,
+		    struct ana_arena *arena);
 void ana_learn_release(struct ana_learn *L);
 
 /* One labelled item (label +1 support, -1 objection toward the ambition of the given
@@ -54,6 +58,10 @@ void ana_learn_release(struct ana_learn *L);
 int ana_learn_example(struct ana_learn *L, const char *lang, const struct ana_tokens *t,
 		      int polarity, int label, double rule, enum core_stance rule_stance,
 		      int rule_cues, const char *key);
+
+/* An item whose respondent called it neutral: the classifier of its language will
+ * leave texts it is unsure of neutral. 0. */
+int ana_learn_neutral(struct ana_learn *L, const char *lang);
 
 /* Trains a model per language with enough labels; when any is ready, walks the store
  * again and re-decides every analysis-origin row of the items in those languages

@@ -9,9 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "support.h"
+
+#include "analyzer.h"
 #include "classify.h"
 #include "model.h"
 #include "stance.h"
@@ -144,12 +148,14 @@ static void classifier_learns(void **state)
 	(void)state;
 
 	make_examples(ex, feats, N_EX);
-	/* A handful of labels: too few, the rules decide alone. */
-	assert_int_equal(ana_cls_train(&m, ex, 6), 0);
+	/* A handful of labels: too few, the rules decide alone. Nobody answered neutral:
+	 * no abstention margin. */
+	assert_int_equal(ana_cls_train(&m, ex, 6, 0), 0);
 	assert_int_equal(m.ready, 0);
+	assert_true(m.margin == 0.0);
 	ana_cls_release(&m);
 	/* Enough labels: the classifier reads the word the lexicon lacks. */
-	assert_int_equal(ana_cls_train(&m, ex, N_EX), 0);
+	assert_int_equal(ana_cls_train(&m, ex, N_EX, 3), 0);
 	assert_int_equal(m.ready, 1);
 	assert_true(m.cv.macro_f1 > 0.9);
 	assert_true(m.rules.macro_f1 < 0.5); /* the rules see no cue in these texts */
@@ -157,11 +163,14 @@ static void classifier_learns(void **state)
 	double p_con = prob_of(&m, "nieuwe drempels bij het station");
 	assert_true(p_pro > 0.6);
 	assert_true(p_con < 0.4);
-	assert_int_equal(ana_cls_decide(p_pro, CORE_STANCE_NEUTRAL, 0), CORE_STANCE_SUPPORT);
-	assert_int_equal(ana_cls_decide(p_con, CORE_STANCE_NEUTRAL, 0), CORE_STANCE_OBJECTION);
-	/* A text with nothing learnt or listed stays neutral. */
+	assert_int_equal(ana_cls_decide(p_pro, m.margin, CORE_STANCE_NEUTRAL, 0), CORE_STANCE_SUPPORT);
+	assert_int_equal(ana_cls_decide(p_con, m.margin, CORE_STANCE_NEUTRAL, 0), CORE_STANCE_OBJECTION);
+	/* Respondents also answered neutral: a text with nothing learnt or listed stays
+	 * neutral. */
+	assert_true(m.margin > 0);
 	double p_none = prob_of(&m, "bij het station");
-	assert_int_equal(ana_cls_decide(p_none, CORE_STANCE_NEUTRAL, 0), CORE_STANCE_NEUTRAL);
+	assert_int_equal(ana_cls_decide(p_none, m.margin, CORE_STANCE_NEUTRAL, 0),
+			 CORE_STANCE_NEUTRAL);
 	ana_cls_release(&m);
 }
 
@@ -179,6 +188,126 @@ static void folds_are_stable(void **state)
 		assert_true(per[k] > 150 && per[k] < 250);
 }
 
+/* ---------------------------------------------------------------- through ana_run */
+
+static const char run_config[] =
+	"{\"vision\": {\"title\": \"Wijk 2030\", \"ambitions\": [\n"
+	" {\"code\": \"A1\", \"title\": \"Veilig fietsen in de wijk\",\n"
+	"  \"keywords\": {\"nl\": [\"fietsstraat\", \"drempels\", \"fietsers\"]}}]},\n"
+	" \"analysis\": {\"default_lang\": \"nl\"}}";
+
+static void put_item(struct core_db *db, int64_t src, const char *ext, const char *text,
+		     const char *ambition, enum core_stance stance)
+{
+	struct core_item it = {0};
+	struct core_err err = {0};
+	enum core_put res;
+
+	it.source = core_strdup("forms");
+	it.external_id = core_strdup(ext);
+	it.text = core_strdup(text);
+	it.lang = core_strdup("nl");
+	it.declared_stance = stance;
+	if (ambition)
+		assert_int_equal(core_strlist_push(&it.declared_ambitions, ambition), 0);
+	assert_int_equal(core_db_item_put(db, src, &it, &res, &err), 0);
+	core_item_release(&it);
+}
+
+struct found_row {
+	const char *ext;
+	char stance[16], origin[16];
+	int classified;
+};
+
+static int find_row(const struct core_item_view *v, void *ctx)
+{
+	struct found_row *f = ctx;
+	if (strcmp(v->item.external_id, f->ext) != 0 || v->n_stances == 0)
+		return 0;
+	snprintf(f->stance, sizeof(f->stance), "%s", core_stance_name(v->stances[0].stance));
+	snprintf(f->origin, sizeof(f->origin), "%s", core_origin_name(v->stances[0].origin));
+	f->classified = v->stances[0].evidence && strstr(v->stances[0].evidence, "\"classifier\"");
+	return 0;
+}
+
+static struct found_row row_of(struct core_db *db, const char *ext)
+{
+	struct found_row f = {.ext = ext};
+	struct core_item_filter flt = {0};
+	struct core_err err = {0};
+	assert_int_equal(core_db_items_each(db, &flt, find_row, &f, &err), 0);
+	return f;
+}
+
+/* The respondents' stances teach the run: an item the rules cannot read (no cue) is
+ * neutral while few stances are known, and takes the learnt side once enough are. The
+ * respondent's own stance always stays, even against the rules. */
+static void run_learns_from_respondents(void **state)
+{
+	static const char *const places[] = {"bij de school", "in onze straat", "naar het park",
+					      "langs de kerk", "bij het station", "in het centrum",
+					      "naar de markt", "bij de sporthal"};
+	struct core_config cfg = {0};
+	struct core_err err = {0};
+	struct ana_opts opts = {.seed = 42};
+	struct ana_report rep;
+	char dir[] = "/tmp/inspraak-stance-XXXXXX", path[64], text[128], ext[32];
+	int64_t src;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s.db", dir);
+	assert_int_equal(core_config_parse(run_config, strlen(run_config), "t.json", &cfg, &err), 0);
+	struct core_db *db = core_db_open(path, &err);
+	assert_non_null(db);
+	assert_int_equal(core_db_source_ensure(db, "forms", CORE_SRC_IMPORT, NULL, &src, &err), 0);
+	put_item(db, src, "target", "Een fietsstraat richting de haven.", NULL, CORE_STANCE_NONE);
+	put_item(db, src, "own", "Drempels, geen goed idee, maar toch doen.", "A1",
+		 CORE_STANCE_SUPPORT);
+	put_item(db, src, "neutral", "Fietsers rijden hier elke dag.", "A1", CORE_STANCE_NEUTRAL);
+	for (int i = 0; i < 4; i++) {
+		snprintf(ext, sizeof(ext), "l%d", i);
+		snprintf(text, sizeof(text), "%s %s.", i % 2 ? "Drempels" : "Een fietsstraat",
+			 places[i]);
+		put_item(db, src, ext, text, "A1", i % 2 ? CORE_STANCE_OBJECTION : CORE_STANCE_SUPPORT);
+	}
+	assert_int_equal(ana_run(db, &cfg, &opts, &rep, &err), 0);
+	struct found_row t = row_of(db, "target");
+	assert_string_equal(t.origin, "analysis");
+	assert_string_equal(t.stance, "neutral");
+	assert_int_equal(t.classified, 0);
+	assert_true(rep.n_stance_eval >= 1);
+	assert_int_equal(rep.stance_eval[0].used, 0);
+
+	for (int i = 4; i < 40; i++) {
+		snprintf(ext, sizeof(ext), "l%d", i);
+		snprintf(text, sizeof(text), "%s %s %d.", i % 2 ? "Drempels" : "Een fietsstraat",
+			 places[i % 8], i);
+		put_item(db, src, ext, text, "A1", i % 2 ? CORE_STANCE_OBJECTION : CORE_STANCE_SUPPORT);
+	}
+	assert_int_equal(ana_run(db, &cfg, &opts, &rep, &err), 0);
+	t = row_of(db, "target");
+	assert_string_equal(t.origin, "analysis");
+	assert_string_equal(t.stance, "support");
+	assert_int_equal(t.classified, 1);
+	assert_int_equal(rep.stance_eval[0].used, 1);
+	assert_string_equal(rep.stance_eval[0].lang, "nl");
+	assert_true(rep.stance_eval[0].cv_f1 > rep.stance_eval[0].rules_f1);
+	/* The least certain analysed stances come first in the report. */
+	assert_true(rep.n_uncertain >= 1);
+	for (size_t i = 1; i < rep.n_uncertain; i++)
+		assert_true(rep.uncertain[i - 1].confidence <= rep.uncertain[i].confidence);
+	struct found_row own = row_of(db, "own");
+	assert_string_equal(own.origin, "respondent");
+	assert_string_equal(own.stance, "support");
+
+	core_db_close(db);
+	test_store_remove(path);
+	core_config_release(&cfg);
+	rmdir(dir);
+}
+
 int test_stance(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +315,7 @@ int test_stance(void)
 		cmocka_unit_test(polarity_cases),
 		cmocka_unit_test(classifier_learns),
 		cmocka_unit_test(folds_are_stable),
+		cmocka_unit_test(run_learns_from_respondents),
 	};
 	return cmocka_run_group_tests_name("stance", tests, setup, teardown);
 }
