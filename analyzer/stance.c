@@ -10,7 +10,7 @@
 #include "stance.h"
 
 #define WILD_KEY 3  /* bytes of a prefix pattern that index it; patterns are longer */
-#define NEG_WINDOW 3
+#define NEG_WINDOW 5
 #define NEG_FLIP 0.8f      /* "niet slecht" is weaker than "goed" */
 #define CONTRAST_GAIN 2.0f
 #define QUESTION_GAIN 0.3f
