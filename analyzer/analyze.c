@@ -30,6 +30,11 @@ struct item_rec {
 	float *rule;     /* arena, per stance row: the rules' support minus objection */
 	int8_t *pol;     /* arena, per stance row: its ambition's polarity */
 	uint32_t n_stances;
+	/* An item about no ambition: its best ambition below the threshold (0xff: none)
+	 * and the rules' reading toward it, for the evidence its theme may lend. */
+	uint8_t weak_amb;
+	uint8_t weak_stance;
+	float weak_score, weak_conf, weak_rule;
 };
 
 /* One set of exact duplicates (same content hash). Its representative, the member
@@ -342,6 +347,22 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 		n += chosen[a];
 	rec->n_stances = (uint32_t)n;
 	rec->stances = NULL;
+	rec->weak_amb = 0xff;
+	if (n == 0 && !declared) {
+		/* General, unless its theme lends the best ambition it almost reached. */
+		size_t best = na;
+		for (size_t a = 0; a < na; a++)
+			if (st->scores[a].x > 0 && (best == na || st->scores[a].x > st->scores[best].x))
+				best = a;
+		if (best < na) {
+			ana_stance_eval_pol(lx, &st->toks, NULL, st->polarity[best], NULL, &whole[0]);
+			rec->weak_amb = (uint8_t)best;
+			rec->weak_score = (float)st->scores[best].score;
+			rec->weak_stance = (uint8_t)whole[0].stance;
+			rec->weak_conf = (float)whole[0].confidence;
+			rec->weak_rule = (float)(whole[0].pos - whole[0].neg);
+		}
+	}
 	if (n == 0)
 		return 0; /* general: no ambition, no stance rows */
 	rec->stances = ana_arena_alloc(&st->arena, n * sizeof(*rec->stances));
@@ -411,6 +432,78 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 			return rc;
 	}
 	return 0;
+}
+
+/* Weak evidence from themes: an item about no ambition whose theme is mostly about one
+ * ambition (at least THEME_SHARE of the theme's items that have one) gains
+ * THEME_LEND * share evidence for it; when that lifts its own evidence for that
+ * ambition over the threshold, it gets a stance row, its origin the analysis and its
+ * evidence naming the theme. Items with no evidence of their own gain nothing. */
+#define THEME_SHARE 0.5
+#define THEME_LEND 0.1
+#define THEME_MIN_ITEMS 3
+static int lend_theme_ambitions(struct state *st, const int *theme_of_doc,
+				const struct core_theme *themes, size_t n_themes)
+{
+	const struct core_config *cfg = st->cfg;
+	size_t na = cfg->n_ambitions < 64 ? cfg->n_ambitions : 64;
+	uint32_t *cnt = calloc((n_themes ? n_themes : 1) * (na + 1), sizeof(uint32_t));
+
+	if (!cnt)
+		return CORE_ENOMEM;
+	for (size_t i = 0; i < st->n_items; i++) {
+		const struct item_rec *rec = &st->items[i];
+		int th = theme_of_doc[st->groups[rec->group].doc];
+		if (th < 0 || rec->n_stances == 0)
+			continue;
+		uint32_t *c = &cnt[(size_t)th * (na + 1)];
+		c[na]++;
+		for (uint32_t k = 0; k < rec->n_stances; k++) {
+			const struct core_ambition *amb = core_config_ambition(cfg, rec->stances[k].code);
+			if (amb && (size_t)(amb - cfg->ambitions) < na)
+				c[amb - cfg->ambitions]++;
+		}
+	}
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < st->n_items; i++) {
+		struct item_rec *rec = &st->items[i];
+		int th = theme_of_doc[st->groups[rec->group].doc];
+		if (th < 0 || rec->n_stances != 0 || rec->weak_amb == 0xff)
+			continue;
+		const uint32_t *c = &cnt[(size_t)th * (na + 1)];
+		size_t a = rec->weak_amb;
+		double share = c[na] ? (double)c[a] / (double)c[na] : 0.0;
+		if (c[na] < THEME_MIN_ITEMS || share < THEME_SHARE)
+			continue;
+		double x = -log(1.0 - (rec->weak_score < 0.999f ? rec->weak_score : 0.999f));
+		double score = 1.0 - exp(-(x + THEME_LEND * share));
+		if (score < cfg->analysis.ambition_threshold)
+			continue;
+		rc = CORE_ENOMEM;
+		rec->stances = ana_arena_alloc(&st->arena, sizeof(*rec->stances));
+		rec->rule = ana_arena_alloc(&st->arena, sizeof(float));
+		rec->pol = ana_arena_alloc(&st->arena, 1);
+		if (!rec->stances || !rec->rule || !rec->pol)
+			break;
+		struct core_item_stance *row = rec->stances;
+		memset(row, 0, sizeof(*row));
+		snprintf(row->code, sizeof(row->code), "%s", cfg->ambitions[a].code);
+		row->stance = (enum core_stance)rec->weak_stance;
+		row->score = rec->weak_conf;
+		row->origin = CORE_ORIGIN_ANALYSIS;
+		char ev[256];
+		snprintf(ev, sizeof(ev), "{\"ambition\":\"theme\",\"theme\":\"%s\",\"theme_share\":%.3f,"
+			 "\"ambition_score\":%.3f,\"stance\":\"analysis\"}", themes[th].id, share, score);
+		if (!(row->evidence = ana_arena_strndup(&st->arena, ev, strlen(ev))))
+			break;
+		rec->rule[0] = rec->weak_rule;
+		rec->pol[0] = st->polarity[a];
+		rec->n_stances = 1;
+		st->amb_items[a]++;
+		rc = 0;
+	}
+	free(cnt);
+	return rc;
 }
 
 /* learn.c's way back to an item's stance rows: the items are in id order. */
@@ -1154,15 +1247,6 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		goto out;
 	}
 	rep->seconds_text = st.t_text;
-	/* Stances the respondents gave teach a classifier that decides the rest. */
-	t = ana_now();
-	st.learn.rows_of = rows_of;
-	st.learn.rows_ctx = &st;
-	if ((rc = ana_learn_finish(&st.learn, db, rep, err)) != 0)
-		goto out;
-	least_certain(&st, rep);
-	st.t_stance += ana_now() - t;
-	rep->seconds_stance = st.t_stance;
 	t_pass = ana_now();
 	progress(&st, "duplicates", 0, 1);
 
@@ -1273,6 +1357,19 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		cp->first_item = gr->first_item;
 		campaign_of_group[camps[c].g] = (int)c;
 	}
+
+	/* Themes lend weak ambition evidence; then the stances the respondents gave teach
+	 * a classifier that decides the rest. */
+	t = ana_now();
+	if ((rc = lend_theme_ambitions(&st, theme_of_doc, run.themes, run.n_themes)) != 0)
+		goto nomem;
+	st.learn.rows_of = rows_of;
+	st.learn.rows_ctx = &st;
+	if ((rc = ana_learn_finish(&st.learn, db, rep, err)) != 0)
+		goto out;
+	least_certain(&st, rep);
+	st.t_stance += ana_now() - t;
+	rep->seconds_stance = st.t_stance;
 
 	/* Per-item results. */
 	run.results = calloc(st.n_items, sizeof(*run.results));

@@ -308,6 +308,59 @@ static void run_learns_from_respondents(void **state)
 	rmdir(dir);
 }
 
+/* A theme mostly about one ambition lends it to a member that almost named it (one
+ * description word), not to an item of another theme with the same word. */
+static const char lend_config[] =
+	"{\"vision\": {\"title\": \"Wijk 2030\", \"ambitions\": [\n"
+	" {\"code\": \"A1\", \"title\": \"Fietsstraten\", \"description\": \"Brede fietspaden.\",\n"
+	"  \"keywords\": {\"nl\": [\"fietsstraat\"]}},\n"
+	" {\"code\": \"A2\", \"title\": \"Schone straten\",\n"
+	"  \"keywords\": {\"nl\": [\"zwerfafval\"]}}]},\n"
+	" \"analysis\": {\"default_lang\": \"nl\", \"themes\": 2}}";
+
+static void theme_lends_ambition(void **state)
+{
+	static const char *const bike[] = {"fietsers", "school", "kinderen", "veilig", "auto's",
+					   "snelheid"};
+	static const char *const bins[] = {"containers", "vuilniszakken", "glasbak", "ophalen",
+					   "stank", "meeuwen"};
+	struct core_config cfg = {0};
+	struct core_err err = {0};
+	struct ana_opts opts = {.seed = 42};
+	char dir[] = "/tmp/inspraak-lend-XXXXXX", path[64], text[256], ext[32];
+	int64_t src;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s.db", dir);
+	assert_int_equal(core_config_parse(lend_config, strlen(lend_config), "t.json", &cfg, &err), 0);
+	struct core_db *db = core_db_open(path, &err);
+	assert_non_null(db);
+	assert_int_equal(core_db_source_ensure(db, "forms", CORE_SRC_IMPORT, NULL, &src, &err), 0);
+	for (int i = 0; i < 12; i++) {
+		snprintf(ext, sizeof(ext), "b%d", i);
+		snprintf(text, sizeof(text), "De fietsstraat met %s en %s bij de %s.", bike[i % 6],
+			 bike[(i + 1) % 6], bike[(i + 3) % 6]);
+		put_item(db, src, ext, text, NULL, CORE_STANCE_NONE);
+		snprintf(ext, sizeof(ext), "z%d", i);
+		snprintf(text, sizeof(text), "Zwerfafval: %s en %s bij de %s.", bins[i % 6],
+			 bins[(i + 1) % 6], bins[(i + 3) % 6]);
+		put_item(db, src, ext, text, NULL, CORE_STANCE_NONE);
+	}
+	put_item(db, src, "weak", "Fietspaden voor fietsers en kinderen bij school, veilig.", NULL,
+		 CORE_STANCE_NONE);
+	put_item(db, src, "other", "Fietspaden? De containers en vuilniszakken stinken, meeuwen.",
+		 NULL, CORE_STANCE_NONE);
+	assert_int_equal(ana_run(db, &cfg, &opts, NULL, &err), 0);
+	struct found_row w = row_of(db, "weak"), o = row_of(db, "other");
+	assert_string_equal(w.origin, "analysis");
+	assert_string_equal(o.origin, "");
+	core_db_close(db);
+	test_store_remove(path);
+	core_config_release(&cfg);
+	rmdir(dir);
+}
+
 int test_stance(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +369,7 @@ int test_stance(void)
 		cmocka_unit_test(classifier_learns),
 		cmocka_unit_test(folds_are_stable),
 		cmocka_unit_test(run_learns_from_respondents),
+		cmocka_unit_test(theme_lends_ambition),
 	};
 	return cmocka_run_group_tests_name("stance", tests, setup, teardown);
 }
