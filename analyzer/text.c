@@ -524,12 +524,13 @@ int ana_text_is_feature(const struct ana_text *tx, const char *word, size_t len)
 {
 	if (ana_intern_get(&tx->nofeat, word, len) != ANA_NOID)
 		return 0;
-	for (uint32_t i = 0; i < tx->cue_prefix.n; i++) {
-		const char *p = ana_intern_str(&tx->cue_prefix, i);
-		size_t pl = strlen(p);
-		if (pl <= len && memcmp(word, p, pl) == 0)
+	/* Every prefix of the word against the set: a few hash lookups instead of a
+	 * comparison with every listed prefix (the lexicons hold a few hundred). */
+	if (tx->cue_prefix.n == 0)
+		return 1;
+	for (size_t l = 1; l <= len; l++)
+		if (ana_intern_get(&tx->cue_prefix, word, l) != ANA_NOID)
 			return 0;
-	}
 	return 1;
 }
 
