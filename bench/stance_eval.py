@@ -103,7 +103,19 @@ def ibm_cv():
             print(line)
 
 
-HATE_NEG = {"negate_neg_nh", "counter_quote_nh", "counter_ref_nh"}
+# The case types that show negation and contrast at work, and the polarity each should
+# read as: a hateful statement is negative toward its target; a negated one ("ik haat
+# X niet") is not; counter-speech quotes or names the hate to oppose it, so it should not
+# read as negative toward the group either. Abuse aimed at objects or individuals
+# (target_*_nh) is negative, hateful or not.
+FOCUS = ["derog_neg_emote_h", "negate_pos_h", "negate_neg_nh", "counter_quote_nh",
+         "counter_ref_nh", "ident_pos_nh"]
+
+
+def expect_negative(fn, label):
+    if fn.startswith("target_"):
+        return True
+    return label == "hateful"
 
 
 def hatecheck():
@@ -114,18 +126,16 @@ def hatecheck():
     per = {}
     for r, o in zip(rows, res):
         fn = r["functionality"]
-        hateful = r["label_gold"] == "hateful"
         negative = o["objection"] > o["support"] and o["stance"] in ("objection", "mixed")
-        # A hateful case is a negative statement about a group; the non-hateful cases
-        # of the negation and counter-speech kinds must not read as negative.
-        ok = negative if hateful else not negative
+        ok = negative == expect_negative(fn, r["label_gold"])
         p = per.setdefault(fn, [0, 0])
         p[0] += ok
         p[1] += 1
-    print("mhc_dutch_hatecheck, share read the right way per case type:")
-    for fn in sorted(per, key=lambda k: (k not in HATE_NEG and not k.startswith("negate"), k)):
+    print("mhc_dutch_hatecheck, share read with the right polarity per case type "
+          "(negative for hateful and abusive cases, not negative otherwise):")
+    for fn in FOCUS + sorted(k for k in per if k not in FOCUS):
         ok, n = per[fn]
-        print(f"  {fn:22s} {ok / n:.3f} ({ok}/{n})")
+        print(f"  {fn:22s} {ok / n:.3f} ({ok}/{n}){'' if fn in FOCUS else '  (other)'}")
 
 
 def pearson(x, y):
