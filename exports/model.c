@@ -140,6 +140,9 @@ static const struct exp_words words_nl = {
 		       "steun / (steun + bezwaar), met een 95%-Wilson-interval. Campagnes zijn "
 		       "groepen (bijna) gelijke teksten en staan apart.",
 	.general = "Algemeen (geen ambitie)",
+	.unweighted = "Zonder campagneweging (een campagne telt één keer)",
+	.by_group = "Steunaandeel per groep",
+	.no_group = "geen groep",
 	.no_share = "n.v.t.",
 	.generated = "Gemaakt op",
 	.quotes = "Citaten",
@@ -207,6 +210,9 @@ static const struct exp_words words_en = {
 		       "(support + objection), with a 95% Wilson interval. Campaigns are groups of "
 		       "(near-)identical texts and are shown separately.",
 	.general = "General (no ambition)",
+	.unweighted = "Without campaign weighting (a campaign counts once)",
+	.by_group = "Support share by group",
+	.no_group = "no group",
 	.no_share = "n/a",
 	.generated = "Generated",
 	.quotes = "Quotes",

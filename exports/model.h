@@ -178,7 +178,8 @@ struct exp_words {
 		*no_share, *generated, *quotes, *none, *chart_title, *table_alt, *unassigned,
 		*item_word, *filters, *in_campaigns, *all_themes, *run_word, *seed, *themes_k,
 		*decided_by, *origin[3], *time_title, *week, *total, *other, *theme_chart,
-		*reviewed, *automated, *method_auto_what, *privacy, *channel, *period_word;
+		*reviewed, *automated, *method_auto_what, *privacy, *channel, *period_word,
+		*unweighted, *by_group, *no_group;
 };
 
 /* "1 reactie", "2 reacties": the word that goes with a count. */
