@@ -1117,3 +1117,37 @@ void exp_model_release(struct exp_model *m)
 	free(m->langs);
 	memset(m, 0, sizeof(*m));
 }
+
+void exp_amb_extras(FILE *f, const struct exp_amb_row *row, const struct exp_words *w,
+		    void (*text)(FILE *f, const char *s), const char *open, const char *close)
+{
+	char p[16];
+
+	if (row->items_unweighted != row->items) {
+		const int64_t *u = row->stance_unweighted;
+		fprintf(f, "%s%s: %lld %s, %lld %s, %lld %s", open, w->unweighted,
+			(long long)row->items_unweighted, exp_count_word(w, row->items_unweighted),
+			(long long)u[1], w->stance[1], (long long)u[2], w->stance[2]);
+		if (u[1] + u[2] > 0) {
+			exp_fmt_pct((double)u[1] / (double)(u[1] + u[2]), p);
+			fprintf(f, ". %s: %s%%", w->share, p);
+		}
+		fprintf(f, ".%s", close);
+	}
+	const struct exp_breaks *g = &row->by[EXP_BY_GROUP];
+	if (g->n > 1 || (g->n == 1 && *g->v[0].key)) {
+		fprintf(f, "%s%s: ", open, w->by_group);
+		for (size_t i = 0; i < g->n; i++) {
+			const int64_t *st = g->v[i].stance;
+			fputs(i ? ", " : "", f);
+			text(f, *g->v[i].key ? g->v[i].key : w->no_group);
+			if (st[1] + st[2] > 0) {
+				exp_fmt_pct((double)st[1] / (double)(st[1] + st[2]), p);
+				fprintf(f, " %s%% (n = %lld)", p, (long long)(st[1] + st[2]));
+			} else {
+				fprintf(f, " %s", w->no_share);
+			}
+		}
+		fprintf(f, ".%s", close);
+	}
+}

@@ -5,6 +5,7 @@
 #define INSPRAAK_EXPORTS_MODEL_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "core.h"
 #include "exports.h"
@@ -191,6 +192,12 @@ const struct exp_words *exp_words(const char *lang);
 /* Title of ambition a in the report language. */
 const char *exp_amb_title(const struct core_ambition *a, const char *lang);
 const char *exp_vision_title(const struct core_config *cfg, const char *lang);
+
+/* The lines the reports add under an ambition's counts: the counts without campaign
+ * weighting (when a campaign touched it) and the support share per respondent group
+ * (when groups were given), each between open and close; text escapes user text. */
+void exp_amb_extras(FILE *f, const struct exp_amb_row *row, const struct exp_words *w,
+		    void (*text)(FILE *f, const char *s), const char *open, const char *close);
 
 /* Output files: written as "<dir>/<name>.tmp", renamed to "<dir>/<name>" on commit. */
 struct exp_file {

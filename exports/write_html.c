@@ -244,6 +244,7 @@ static int html_ambitions(FILE *f, const struct exp_model *m, const struct exp_w
 			}
 		}
 		fputs(".</p>\n", f);
+		exp_amb_extras(f, row, w, html_text, "<p>", "</p>\n");
 		for (int q = 0; q < 2; q++) {
 			if (!row->n_quotes[q])
 				continue;

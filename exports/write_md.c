@@ -108,36 +108,7 @@ static int md_ambitions(FILE *f, const struct exp_model *m, const struct exp_wor
 			w->stance[4], w->share);
 		share_cell(f, w, row);
 		fputs(".\n", f);
-		if (row->items_unweighted != row->items) {
-			const int64_t *u = row->stance_unweighted;
-			char p[16];
-			fprintf(f, "%s: %lld %s, %lld %s, %lld %s", w->unweighted,
-				(long long)row->items_unweighted,
-				exp_count_word(w, row->items_unweighted), (long long)u[1], w->stance[1],
-				(long long)u[2], w->stance[2]);
-			if (u[1] + u[2] > 0) {
-				exp_fmt_pct((double)u[1] / (double)(u[1] + u[2]), p);
-				fprintf(f, ". %s: %s%%", w->share, p);
-			}
-			fputs(".\n", f);
-		}
-		const struct exp_breaks *g = &row->by[EXP_BY_GROUP];
-		if (g->n > 1 || (g->n == 1 && *g->v[0].key)) {
-			fprintf(f, "%s: ", w->by_group);
-			for (size_t i = 0; i < g->n; i++) {
-				const int64_t *st = g->v[i].stance;
-				char p[16];
-				fputs(i ? ", " : "", f);
-				md_text(f, *g->v[i].key ? g->v[i].key : w->no_group);
-				if (st[1] + st[2] > 0) {
-					exp_fmt_pct((double)st[1] / (double)(st[1] + st[2]), p);
-					fprintf(f, " %s%% (n = %lld)", p, (long long)(st[1] + st[2]));
-				} else {
-					fprintf(f, " %s", w->no_share);
-				}
-			}
-			fputs(".\n", f);
-		}
+		exp_amb_extras(f, row, w, md_text, "", "\n");
 		if (row->n_theme_order) {
 			fprintf(f, "%s: ", w->themes);
 			for (size_t i = 0; i < row->n_theme_order && i < 5; i++) {
