@@ -1150,6 +1150,28 @@ static void test_golden(void **state)
 }
 
 /* The time chart and its table count the same items, per week and source. */
+/* The Wilson score interval (95 %) against values computed by hand. */
+static void test_wilson(void **state)
+{
+	static const struct {
+		int64_t k, n;
+		double lo, hi;
+	} known[] = {
+		{8, 10, 0.4902, 0.9433}, {5, 10, 0.2366, 0.7634}, {0, 10, 0.0, 0.2775},
+		{10, 10, 0.7225, 1.0}, {1, 1, 0.2065, 1.0}, {50, 100, 0.4038, 0.5962},
+		{620, 1000, 0.5895, 0.6495},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		double lo, hi;
+		exp_wilson(known[i].k, known[i].n, &lo, &hi);
+		if (fabs(lo - known[i].lo) > 1e-4 || fabs(hi - known[i].hi) > 1e-4)
+			fail_msg("wilson(%lld, %lld) = [%.4f, %.4f], want [%.4f, %.4f]",
+				 (long long)known[i].k, (long long)known[i].n, lo, hi, known[i].lo,
+				 known[i].hi);
+	}
+}
+
 static void test_timeline(void **state)
 {
 	struct fx *x = *state;
@@ -1206,6 +1228,7 @@ int test_exports(void)
 		cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listing, setup, teardown),
 		cmocka_unit_test(test_redact),
+		cmocka_unit_test(test_wilson),
 		cmocka_unit_test_setup_teardown(test_privacy, setup_golden, teardown),
 		cmocka_unit_test_setup_teardown(test_excel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ambition_group, setup_golden, teardown),

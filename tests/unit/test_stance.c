@@ -17,7 +17,6 @@
 
 #include "analyzer.h"
 #include "classify.h"
-#include "model.h"
 #include "stance.h"
 #include "text.h"
 
