@@ -1,6 +1,7 @@
-/* classify.c: naive Bayes over hashed stance features, stacked with the rules' score
- * (classify.h). Naive Bayes because it trains from counts: cross-validation is five
- * cheap recounts, and the result does not depend on the order items were stored in. */
+/* classify.c: naive Bayes over hashed stance features, refined by a logistic regression
+ * that starts from it, stacked with the rules' score (classify.h). Naive Bayes trains
+ * from counts (cheap to cross-validate, independent of store order); the refinement
+ * visits items in the order of their keys' hashes, so it is too. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,66 @@ static int nb_fit(const struct ana_cls_example *ex, size_t n, int skip, float *l
 	*prior = log((docs[1] + 1.0) / (docs[0] + 1.0));
 	free(cnt);
 	free(seen);
+	return 0;
+}
+
+/* Refines naive Bayes' weights by logistic regression started from them, the change
+ * from naive Bayes penalised (L2): where words are not independent (a phrase and its
+ * words), the regression corrects the double counting. Examples are visited in the
+ * order of their keys' hashes (order), so the result does not depend on store order. */
+#define LR_EPOCHS 6
+#define LR_RATE 0.2
+#define LR_L2 0.01
+#define LR_MAX_BUCKETS 1024 /* distinct buckets of one example considered */
+static int lr_refine(const struct ana_cls_example *ex, const uint32_t *order, size_t n, int skip,
+		     float *w, double *bias)
+{
+	float *w0 = malloc(BUCKETS * sizeof(float)), *g2 = calloc(BUCKETS, sizeof(float));
+	uint32_t *u = malloc(LR_MAX_BUCKETS * sizeof(uint32_t));
+	double gb2 = 1.0, b = *bias;
+
+	if (!w0 || !g2 || !u) {
+		free(w0);
+		free(g2);
+		free(u);
+		return CORE_ENOMEM;
+	}
+	memcpy(w0, w, BUCKETS * sizeof(float));
+	for (int ep = 0; ep < LR_EPOCHS; ep++) {
+		for (size_t o = 0; o < n; o++) {
+			const struct ana_cls_example *e = &ex[order[o]];
+			if ((int)e->fold == skip)
+				continue;
+			/* the example's distinct buckets, as naive Bayes counts them */
+			size_t nu = 0;
+			for (uint32_t j = 0; j < e->n_feat && nu < LR_MAX_BUCKETS; j++) {
+				uint32_t h = e->feat[j] & (BUCKETS - 1);
+				size_t q = 0;
+				while (q < nu && u[q] != h)
+					q++;
+				if (q == nu)
+					u[nu++] = h;
+			}
+			double z = b;
+			for (size_t j = 0; j < nu; j++)
+				z += w[u[j]];
+			z = z < -NB_CLAMP ? -NB_CLAMP : z > NB_CLAMP ? NB_CLAMP : z;
+			double y = e->label * e->polarity > 0;
+			double g = 1.0 / (1.0 + exp(-z)) - y;
+			for (size_t j = 0; j < nu; j++) {
+				uint32_t h = u[j];
+				double gh = g + LR_L2 * (w[h] - w0[h]);
+				g2[h] += (float)(gh * gh);
+				w[h] -= (float)(LR_RATE * gh / sqrt(1.0 + g2[h]));
+			}
+			gb2 += g * g;
+			b -= LR_RATE * g / sqrt(gb2);
+		}
+	}
+	*bias = b;
+	free(w0);
+	free(g2);
+	free(u);
 	return 0;
 }
 
@@ -171,17 +232,37 @@ static void metrics(struct ana_cls_metrics *m, const int8_t *z, const enum core_
 	m->macro_f1 = f1 / 2;
 }
 
+/* Training order: by key hash, ties by position. */
+struct key_idx {
+	uint32_t hash, idx;
+};
+
+static int by_key(const void *a, const void *b)
+{
+	const struct key_idx *x = a, *y = b;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
 int ana_cls_train(struct ana_cls_model *m, const struct ana_cls_example *ex, size_t n,
 		  size_t n_neutral)
 {
 	double *u = malloc((n ? n : 1) * sizeof(double)), *v = malloc((n ? n : 1) * sizeof(double));
 	int8_t *z = malloc(n ? n : 1);
 	enum core_stance *pred = malloc((n ? n : 1) * sizeof(*pred));
+	uint32_t *order = malloc((n ? n : 1) * sizeof(uint32_t));
+	struct key_idx *keys = malloc((n ? n : 1) * sizeof(*keys));
 	int rc = CORE_ENOMEM;
 
 	memset(m, 0, sizeof(*m));
-	if (!u || !v || !z || !pred)
+	if (!u || !v || !z || !pred || !order || !keys)
 		goto out;
+	for (size_t i = 0; i < n; i++)
+		keys[i] = (struct key_idx){ex[i].key_hash, (uint32_t)i};
+	qsort(keys, n, sizeof(*keys), by_key);
+	for (size_t i = 0; i < n; i++)
+		order[i] = keys[i].idx;
 	for (size_t i = 0; i < n; i++) {
 		z[i] = ex[i].label;
 		pred[i] = ex[i].rule_stance;
@@ -201,7 +282,8 @@ int ana_cls_train(struct ana_cls_model *m, const struct ana_cls_example *ex, siz
 	/* Out-of-fold naive Bayes scores, then the stacking fitted on them. */
 	for (int k = 0; k < ANA_CLS_FOLDS; k++) {
 		double prior;
-		if ((rc = nb_fit(ex, n, k, m->logratio, &prior)) != 0)
+		if ((rc = nb_fit(ex, n, k, m->logratio, &prior)) != 0 ||
+		    (rc = lr_refine(ex, order, n, k, m->logratio, &prior)) != 0)
 			goto out;
 		for (size_t i = 0; i < n; i++)
 			if (ex[i].fold == k)
@@ -219,7 +301,8 @@ int ana_cls_train(struct ana_cls_model *m, const struct ana_cls_example *ex, siz
 		pred[i] = ana_cls_decide(sigma(m->a * u[i] + m->b * v[i] + m->c), m->margin,
 					 ex[i].rule_stance, ex[i].rule_cues);
 	metrics(&m->cv, z, pred, n);
-	if ((rc = nb_fit(ex, n, -1, m->logratio, &m->prior)) != 0)
+	if ((rc = nb_fit(ex, n, -1, m->logratio, &m->prior)) != 0 ||
+	    (rc = lr_refine(ex, order, n, -1, m->logratio, &m->prior)) != 0)
 		goto out;
 	m->ready = 1;
 out:
@@ -227,6 +310,8 @@ out:
 	free(v);
 	free(z);
 	free(pred);
+	free(order);
+	free(keys);
 	if (rc) {
 		free(m->logratio);
 		m->logratio = NULL;
@@ -247,10 +332,15 @@ double ana_cls_prob(const struct ana_cls_model *m, const uint32_t *feat, size_t 
 	return sigma(m->a * s + m->b * rule + m->c);
 }
 
-uint8_t ana_cls_fold(const char *key)
+uint32_t ana_cls_key_hash(const char *key)
 {
 	uint32_t h = 2166136261u;
 	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
 		h = (h ^ *p) * 16777619u;
-	return (uint8_t)((h >> 8) % ANA_CLS_FOLDS);
+	return h;
+}
+
+uint8_t ana_cls_fold(const char *key)
+{
+	return (uint8_t)((ana_cls_key_hash(key) >> 8) % ANA_CLS_FOLDS);
 }

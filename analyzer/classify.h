@@ -20,6 +20,7 @@ struct ana_cls_example {
 	int8_t label;           /* +1 support, -1 objection (toward the ambition) */
 	int8_t polarity;        /* the ambition's polarity (stance.h) */
 	uint8_t fold;           /* 0 .. ANA_CLS_FOLDS - 1, from a hash of the item's key */
+	uint32_t key_hash;      /* ana_cls_key_hash of the item's key: the training order */
 	float rule;             /* the rules' support minus objection evidence */
 	enum core_stance rule_stance;
 	uint8_t rule_cues;      /* the rules found at least one cue */
@@ -60,7 +61,9 @@ double ana_cls_prob(const struct ana_cls_model *m, const uint32_t *feat, size_t 
 enum core_stance ana_cls_decide(double p, double margin, enum core_stance rule_stance,
 				int rule_cues);
 
-/* The fold of an item from its stable key (source and external id). */
+/* The fold of an item from its stable key (source and external id), and the hash that
+ * orders training. */
 uint8_t ana_cls_fold(const char *key);
+uint32_t ana_cls_key_hash(const char *key);
 
 #endif

@@ -99,6 +99,7 @@ int ana_learn_example(struct ana_learn *L, const char *lang, const struct ana_to
 	e->label = (int8_t)(label > 0 ? 1 : -1);
 	e->polarity = (int8_t)(polarity < 0 ? -1 : 1);
 	e->fold = ana_cls_fold(key);
+	e->key_hash = ana_cls_key_hash(key);
 	e->rule = (float)rule;
 	e->rule_stance = rule_stance;
 	e->rule_cues = (uint8_t)(rule_cues != 0);

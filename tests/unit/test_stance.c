@@ -215,7 +215,7 @@ static void put_item(struct core_db *db, int64_t src, const char *ext, const cha
 
 struct found_row {
 	const char *ext;
-	char stance[16], origin[16];
+	char stance[16], origin[16], evidence[512];
 	int classified;
 };
 
@@ -227,6 +227,8 @@ static int find_row(const struct core_item_view *v, void *ctx)
 	snprintf(f->stance, sizeof(f->stance), "%s", core_stance_name(v->stances[0].stance));
 	snprintf(f->origin, sizeof(f->origin), "%s", core_origin_name(v->stances[0].origin));
 	f->classified = v->stances[0].evidence && strstr(v->stances[0].evidence, "\"classifier\"");
+	snprintf(f->evidence, sizeof(f->evidence), "%s",
+		 v->stances[0].evidence ? v->stances[0].evidence : "");
 	return 0;
 }
 
@@ -307,6 +309,56 @@ static void run_learns_from_respondents(void **state)
 	rmdir(dir);
 }
 
+/* The same labelled items stored in opposite orders train the same classifier: the
+ * same cross-validated score and the same probability for an unlabelled item. */
+static void classifier_order_independent(void **state)
+{
+	static const char *const places[] = {"bij de school", "in onze straat", "naar het park",
+					      "langs de kerk", "bij het station", "in het centrum"};
+	struct core_config cfg = {0};
+	struct core_err err = {0};
+	struct ana_opts opts = {.seed = 42};
+	struct ana_report rep[2];
+	struct found_row t[2];
+	char dir[] = "/tmp/inspraak-order-XXXXXX", path[64], text[128], ext[32];
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(core_config_parse(run_config, strlen(run_config), "t.json", &cfg, &err), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		int64_t src;
+		snprintf(path, sizeof(path), "%s/%d.db", dir, pass);
+		struct core_db *db = core_db_open(path, &err);
+		assert_non_null(db);
+		assert_int_equal(core_db_source_ensure(db, "forms", CORE_SRC_IMPORT, NULL, &src, &err),
+				 0);
+		for (int k = 0; k < 41; k++) {
+			int i = pass ? 40 - k : k;
+			if (i == 40) {
+				put_item(db, src, "target", "Een fietsstraat en drempels bij de haven.",
+					 NULL, CORE_STANCE_NONE);
+				continue;
+			}
+			snprintf(ext, sizeof(ext), "l%d", i);
+			snprintf(text, sizeof(text), "%s %s %s.", i % 3 ? "Drempels" : "Een fietsstraat",
+				 places[i % 6], i % 4 ? "graag" : "nu");
+			put_item(db, src, ext, text, "A1",
+				 i % 3 ? CORE_STANCE_OBJECTION : CORE_STANCE_SUPPORT);
+		}
+		assert_int_equal(ana_run(db, &cfg, &opts, &rep[pass], &err), 0);
+		t[pass] = row_of(db, "target");
+		core_db_close(db);
+		test_store_remove(path);
+	}
+	assert_int_equal(rep[0].stance_eval[0].used, 1);
+	assert_true(rep[0].stance_eval[0].cv_f1 == rep[1].stance_eval[0].cv_f1);
+	assert_int_equal(t[0].classified, 1);
+	assert_string_equal(t[0].evidence, t[1].evidence);
+	assert_string_equal(t[0].stance, t[1].stance);
+	core_config_release(&cfg);
+	rmdir(dir);
+}
+
 /* A theme mostly about one ambition lends it to a member that almost named it (one
  * description word), not to an item of another theme with the same word. */
 static const char lend_config[] =
@@ -369,6 +421,7 @@ int test_stance(void)
 		cmocka_unit_test(folds_are_stable),
 		cmocka_unit_test(run_learns_from_respondents),
 		cmocka_unit_test(theme_lends_ambition),
+		cmocka_unit_test(classifier_order_independent),
 	};
 	return cmocka_run_group_tests_name("stance", tests, setup, teardown);
 }
