@@ -147,8 +147,10 @@ static double sigma(double x)
 	return 1.0 / (1.0 + exp(-x));
 }
 
-/* Logistic regression on two inputs and a bias by Newton's method (ridge L2). */
-static void stack_fit(const double *u, const double *v, const int8_t *z, size_t n, double w[3])
+/* Logistic regression on two inputs and a bias by Newton's method (ridge L2), summing
+ * in the given order so the last bits do not depend on store order either. */
+static void stack_fit(const double *u, const double *v, const int8_t *z, const uint32_t *order,
+		      size_t n, double w[3])
 {
 	w[0] = 0.1;
 	w[1] = 0.5;
@@ -156,7 +158,8 @@ static void stack_fit(const double *u, const double *v, const int8_t *z, size_t 
 	for (int it = 0; it < 30; it++) {
 		double g[3] = {L2 * w[0], L2 * w[1], L2 * w[2]};
 		double H[3][3] = {{L2, 0, 0}, {0, L2, 0}, {0, 0, L2}};
-		for (size_t i = 0; i < n; i++) {
+		for (size_t o = 0; o < n; o++) {
+			size_t i = order[o];
 			double x[3] = {u[i], v[i], 1.0};
 			double p = sigma(w[0] * x[0] + w[1] * x[1] + w[2]);
 			double y = z[i] > 0, r = p * (1 - p);
@@ -293,7 +296,7 @@ int ana_cls_train(struct ana_cls_model *m, const struct ana_cls_example *ex, siz
 	for (size_t i = 0; i < n; i++)
 		v[i] = ex[i].rule;
 	double w[3];
-	stack_fit(u, v, z, n, w);
+	stack_fit(u, v, z, order, n, w);
 	m->a = w[0];
 	m->b = w[1];
 	m->c = w[2];
