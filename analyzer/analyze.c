@@ -35,6 +35,11 @@ struct item_rec {
 	uint8_t weak_amb;
 	uint8_t weak_stance;
 	float weak_score, weak_conf, weak_rule;
+	/* An item whose respondent gave a stance: the rules' reading toward its first
+	 * ambition, for the classifier (ex_pol 0: nothing to learn from). */
+	int8_t ex_pol;
+	uint8_t ex_rule_stance, ex_cues;
+	float ex_rule;
 };
 
 /* One set of exact duplicates (same content hash). Its representative, the member
@@ -400,23 +405,15 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 		r++;
 		if (it->declared_stance != CORE_STANCE_NONE) {
 			/* The respondent's own stance wins for every ambition of the item, and
-			 * teaches the classifier (once per item). */
+			 * teaches the classifier (once per item, see learn_from). */
 			rc = stance_row(st, row, a, CORE_ORIGIN_RESPONDENT, it->declared_stance, 1.0,
 					declared ? NULL : &st->scores[a], NULL, declared);
-			if (rc == 0 && !learned &&
-			    (it->declared_stance == CORE_STANCE_SUPPORT ||
-			     it->declared_stance == CORE_STANCE_OBJECTION)) {
-				char key[512];
-				snprintf(key, sizeof(key), "%s%c%s", it->source, KEY_SEP,
-					 it->external_id);
-				rc = ana_learn_example(&st->learn, rec->lang, &st->toks, pol,
-						       it->declared_stance == CORE_STANCE_SUPPORT ? 1 : -1,
-						       use->pos - use->neg, use->stance,
-						       use->n_cues > 0, key);
-				learned = 1;
-			} else if (rc == 0 && !learned &&
-				   it->declared_stance == CORE_STANCE_NEUTRAL) {
-				rc = ana_learn_neutral(&st->learn, rec->lang);
+			if (!learned) {
+				/* what learn_from needs, kept until the item is merged */
+				rec->ex_pol = (int8_t)pol;
+				rec->ex_rule = (float)(use->pos - use->neg);
+				rec->ex_rule_stance = (uint8_t)use->stance;
+				rec->ex_cues = use->n_cues > 0;
 				learned = 1;
 			}
 		} else if (declared) {
@@ -504,6 +501,25 @@ static int lend_theme_ambitions(struct state *st, const int *theme_of_doc,
 	}
 	free(cnt);
 	return rc;
+}
+
+/* Hands an item whose respondent gave a stance to the classifier (in store order, on
+ * the thread that owns st->learn): its tokens are still in t. */
+static int learn_from(struct state *st, const struct core_item *it, const struct item_rec *rec,
+		      const struct ana_tokens *t)
+{
+	char key[512];
+
+	if (rec->ex_pol == 0)
+		return 0;
+	if (it->declared_stance == CORE_STANCE_NEUTRAL)
+		return ana_learn_neutral(&st->learn, rec->lang);
+	if (it->declared_stance != CORE_STANCE_SUPPORT && it->declared_stance != CORE_STANCE_OBJECTION)
+		return 0;
+	snprintf(key, sizeof(key), "%s%c%s", it->source, KEY_SEP, it->external_id);
+	return ana_learn_example(&st->learn, rec->lang, t, rec->ex_pol,
+				 it->declared_stance == CORE_STANCE_SUPPORT ? 1 : -1, rec->ex_rule,
+				 (enum core_stance)rec->ex_rule_stance, rec->ex_cues, key);
 }
 
 /* learn.c's way back to an item's stance rows: the items are in id order. */
@@ -664,7 +680,7 @@ static int on_item(const struct core_item_view *v, void *ctx)
 		goto out;
 	double t1 = ana_now();
 	st->t_text += t1 - t0;
-	if ((rc = item_stances(st, it, rec)) != 0)
+	if ((rc = item_stances(st, it, rec)) != 0 || (rc = learn_from(st, it, rec, &st->toks)) != 0)
 		goto out;
 	st->t_stance += ana_now() - t1;
 	st->n_items++;
