@@ -152,4 +152,11 @@ size_t col_entity_utf8(const char *name, char out[4]);
 
 #define COL_HTML_MAX ((size_t)10 << 20)
 
+/* col_html_to_text with a choice: fast 1 lets the one-pass converter take the common
+ * subset of HTML (the same text as libxml2's parser, in a fraction of the time), 0
+ * always runs libxml2. *was_fast (may be NULL): whether the one-pass converter did it.
+ * For tests and fuzzing, which compare the two. */
+int col_html_to_text_how(const char *html, size_t len, int fast, char **out, int *was_fast,
+			 struct core_err *err);
+
 #endif
