@@ -289,6 +289,85 @@ static int keep_item(struct core_item *it, char **id, struct core_item_list *out
 	return 0;
 }
 
+/* Piped parsing: room for one more item in out, so that appending it does not move the
+ * array while the consumer is reading it; growing waits until the consumer is between
+ * items. */
+static int pipe_room(struct core_item_list *out, struct col_pipe *pipe, struct core_err *err)
+{
+	int rc = 0;
+
+	if (!pipe || out->n < out->cap)
+		return 0;
+	pthread_mutex_lock(&pipe->mu);
+	while (pipe->busy)
+		pthread_cond_wait(&pipe->cv, &pipe->mu);
+	size_t cap = out->cap ? 2 * out->cap : 256;
+	struct core_item *v = realloc(out->v, cap * sizeof *v);
+	if (v) {
+		out->v = v;
+		out->cap = cap;
+	} else {
+		rc = core_err_set(err, CORE_ENOMEM, "reading a feed: out of memory");
+	}
+	pthread_mutex_unlock(&pipe->mu);
+	return rc;
+}
+
+int col_pipe_init(struct col_pipe *pipe)
+{
+	memset(pipe, 0, sizeof *pipe);
+	if (pthread_mutex_init(&pipe->mu, NULL) != 0)
+		return -1;
+	if (pthread_cond_init(&pipe->cv, NULL) != 0) {
+		pthread_mutex_destroy(&pipe->mu);
+		return -1;
+	}
+	return 0;
+}
+
+void col_pipe_destroy(struct col_pipe *pipe)
+{
+	pthread_cond_destroy(&pipe->cv);
+	pthread_mutex_destroy(&pipe->mu);
+}
+
+int col_pipe_take(struct col_pipe *pipe, size_t i, int *parse_rc)
+{
+	int more;
+
+	pthread_mutex_lock(&pipe->mu);
+	pipe->busy = 0;
+	pthread_cond_broadcast(&pipe->cv); /* the parser may be waiting to grow the list */
+	while (pipe->ready <= i && !pipe->done)
+		pthread_cond_wait(&pipe->cv, &pipe->mu);
+	*parse_rc = pipe->done ? pipe->rc : 0;
+	more = i < pipe->ready && *parse_rc >= 0;
+	pipe->busy = more;
+	pthread_mutex_unlock(&pipe->mu);
+	return more;
+}
+
+void col_pipe_leave(struct col_pipe *pipe)
+{
+	pthread_mutex_lock(&pipe->mu);
+	pipe->busy = 0;
+	pthread_cond_broadcast(&pipe->cv);
+	pthread_mutex_unlock(&pipe->mu);
+}
+
+/* Publishes the items appended so far, in batches (one wake-up per batch). */
+#define PIPE_BATCH 64
+
+static void pipe_publish(struct col_pipe *pipe, const struct core_item_list *out)
+{
+	if (!pipe || out->n - pipe->ready < PIPE_BATCH)
+		return;
+	pthread_mutex_lock(&pipe->mu);
+	pipe->ready = out->n;
+	pthread_cond_broadcast(&pipe->cv);
+	pthread_mutex_unlock(&pipe->mu);
+}
+
 /* Keeps the first value of a repeated element. */
 static int take_line(const xmlNode *n, char **slot, struct core_err *err)
 {
@@ -455,24 +534,79 @@ static long rss_ttl(const xmlNode *channel)
 	return minutes * 60;
 }
 
-static int parse_rss(const xmlNode *root, struct core_item_list *out, struct col_feed_meta *meta,
-		     struct core_err *err)
+/* One RSS item element: parsed, published, then freed (the document is read while it
+ * arrives; what is done with needs no memory). */
+static int rss_take(xmlNode *item, struct core_item_list *out, struct col_pipe *pipe,
+		    struct core_err *err)
+{
+	int rc = pipe_room(out, pipe, err);
+
+	if (rc == 0)
+		rc = parse_rss_item(item, out, err);
+	pipe_publish(pipe, out);
+	xmlUnlinkNode(item);
+	xmlFreeNode(item);
+	return rc;
+}
+
+/* Where the RSS walk goes on when more of the document has been parsed: the last node
+ * kept at the top level and inside the <channel> being read. */
+struct rss_cursor {
+	xmlNode *prev;
+	xmlNode *chan;
+	xmlNode *chan_prev;
+};
+
+/* The child of parent after prev (the first when NULL) once the parser is past it:
+ * it has a next sibling, or parent is complete. */
+static xmlNode *finished_child(xmlNode *parent, xmlNode *prev, int parent_done)
+{
+	xmlNode *c = prev ? prev->next : parent->children;
+
+	return c && (c->next || parent_done) ? c : NULL;
+}
+
+/* Items are inside <channel> (RSS 2.0/0.9x) or beside it (RSS 1.0 and 0.90). Takes the
+ * items complete so far in document order; done: the document is complete. */
+static int parse_rss(xmlNode *root, struct rss_cursor *k, int done, struct core_item_list *out,
+		     struct col_feed_meta *meta, struct col_pipe *pipe, struct core_err *err)
 {
 	int rc = 0;
 
-	/* RSS 2.0/0.9x: items inside <channel>; RSS 1.0 and 0.90: beside it. */
-	for (const xmlNode *c = root->children; c && rc == 0; c = c->next) {
-		if (is_el(c, "item") && rss_ns(c)) {
-			rc = parse_rss_item(c, out, err);
-		} else if (is_el(c, "channel") && rss_ns(c)) {
+	for (;;) {
+		if (k->chan) {
+			int chan_done = k->chan->next || done;
+			xmlNode *d;
+			while (rc == 0 && (d = finished_child(k->chan, k->chan_prev, chan_done))) {
+				if (is_el(d, "item") && rss_ns(d))
+					rc = rss_take(d, out, pipe, err);
+				else
+					k->chan_prev = d;
+			}
+			if (rc < 0 || !chan_done)
+				return rc;
 			if (meta)
-				meta->ttl_s = rss_ttl(c);
-			for (const xmlNode *i = c->children; i && rc == 0; i = i->next)
-				if (is_el(i, "item") && rss_ns(i))
-					rc = parse_rss_item(i, out, err);
+				meta->ttl_s = rss_ttl(k->chan);
+			k->prev = k->chan;
+			k->chan = NULL;
+		}
+		xmlNode *c = k->prev ? k->prev->next : root->children;
+		if (!c)
+			return 0;
+		if (is_el(c, "channel") && rss_ns(c)) {
+			k->chan = c;
+			k->chan_prev = NULL;
+			continue;
+		}
+		if (!c->next && !done)
+			return 0;
+		if (is_el(c, "item") && rss_ns(c)) {
+			if ((rc = rss_take(c, out, pipe, err)) < 0)
+				return rc;
+		} else {
+			k->prev = c;
 		}
 	}
-	return rc;
 }
 
 /* ---------------------------------------------------------------- Atom */
@@ -626,18 +760,23 @@ out:
 	return rc;
 }
 
-static int parse_atom(const xmlNode *root, struct core_item_list *out, struct core_err *err)
+static int parse_atom(const xmlNode *root, struct core_item_list *out, struct col_pipe *pipe,
+		      struct core_err *err)
 {
 	char *feed_author = NULL;
 	int rc = 0;
 
-	/* Entries without an author inherit the feed's (RFC 4287 4.2.1). */
+	/* Entries without an author inherit the feed's (RFC 4287 4.2.1), which may come
+	 * after them: entries are read once the document is complete. */
 	for (const xmlNode *c = root->children; c && rc == 0; c = c->next)
 		if (is_el(c, "author") && atom_ns(c) && !feed_author)
 			rc = atom_author(c, &feed_author, err);
-	for (const xmlNode *c = root->children; c && rc == 0; c = c->next)
-		if (is_el(c, "entry") && atom_ns(c))
+	for (const xmlNode *c = root->children; c && rc == 0; c = c->next) {
+		if (is_el(c, "entry") && atom_ns(c) && (rc = pipe_room(out, pipe, err)) == 0) {
 			rc = parse_atom_entry(c, feed_author, out, err);
+			pipe_publish(pipe, out);
+		}
+	}
 	free(feed_author);
 	return rc;
 }
@@ -709,7 +848,7 @@ out:
 }
 
 static int parse_jsonfeed(const char *body, size_t len, struct core_item_list *out,
-			  struct core_err *err)
+			  struct col_pipe *pipe, struct core_err *err)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(body, len, 0, &jerr);
@@ -734,8 +873,10 @@ static int parse_jsonfeed(const char *body, size_t len, struct core_item_list *o
 	}
 	json_array_foreach(items, i, v)
 	{
-		if ((rc = parse_jsonfeed_item(v, out, err)) < 0)
+		if ((rc = pipe_room(out, pipe, err)) < 0 ||
+		    (rc = parse_jsonfeed_item(v, out, err)) < 0)
 			goto out;
+		pipe_publish(pipe, out);
 	}
 out:
 	json_decref(root);
@@ -744,17 +885,37 @@ out:
 
 /* ---------------------------------------------------------------- entry point */
 
+/* The feed is parsed in chunks of this size: RSS items are taken (and their nodes
+ * freed) as soon as they are complete, so a big feed never sits in memory as a tree
+ * and its items can be stored while the rest is parsed. */
+#define XML_CHUNK ((size_t)256 << 10)
+
+static int xml_error(xmlParserCtxtPtr ctxt, struct core_err *err)
+{
+	const xmlError *e = &ctxt->lastError;
+	char msg[512];
+
+	snprintf(msg, sizeof msg, "%s", e->message ? e->message : "unknown error");
+	msg[strcspn(msg, "\r\n")] = '\0';
+	return core_err_set(err, CORE_ERUNTIME, "not a valid feed: XML error at line %d: %s",
+			    e->line, msg);
+}
+
 static int parse_xml(const char *body, size_t len, struct core_item_list *out,
-		     struct col_feed_meta *meta, struct core_err *err)
+		     struct col_feed_meta *meta, struct col_pipe *pipe, struct core_err *err)
 {
 	xmlParserCtxtPtr ctxt = NULL;
-	xmlDocPtr doc = NULL;
-	int rc = 0;
+	struct rss_cursor k = {0};
+	struct core_err item_err;
+	size_t off;
+	int rc = 0, item_rc = 0, rss = -1;
 
 	col_xml_quiet();
 	if (len > (size_t)INT32_MAX)
 		return core_err_set(err, CORE_ELIMIT, "feed exceeds %d bytes", INT32_MAX);
-	ctxt = xmlNewParserCtxt();
+	/* the first bytes tell the encoding */
+	off = len < 4 ? len : 4;
+	ctxt = xmlCreatePushParserCtxt(NULL, NULL, body, (int)off, NULL);
 	if (!ctxt)
 		return core_err_set(err, CORE_ENOMEM, "reading a feed: out of memory");
 	if (ctxt->sax)
@@ -762,34 +923,67 @@ static int parse_xml(const char *body, size_t len, struct core_item_list *out,
 	/* Deliberately absent: XML_PARSE_NOENT (substitution, XXE), XML_PARSE_DTDLOAD,
 	 * XML_PARSE_DTDATTR, XML_PARSE_DTDVALID and XML_PARSE_HUGE (which would switch
 	 * off the entity amplification and depth limits). */
-	doc = xmlCtxtReadMemory(ctxt, body, (int)len, NULL, NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc || !ctxt->wellFormed) {
-		const xmlError *e = &ctxt->lastError;
-		char msg[512];
-		snprintf(msg, sizeof msg, "%s", e->message ? e->message : "unknown error");
-		msg[strcspn(msg, "\r\n")] = '\0';
-		rc = core_err_set(err, CORE_ERUNTIME, "not a valid feed: XML error at line %d: %s",
-				  e->line, msg);
-		goto out;
+	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	for (;;) {
+		size_t n = len - off < XML_CHUNK ? len - off : XML_CHUNK;
+		int last = off + n == len;
+		xmlParseChunk(ctxt, body + off, (int)n, last);
+		off += n;
+		if (!ctxt->wellFormed) {
+			rc = xml_error(ctxt, err);
+			goto out;
+		}
+		xmlNode *root = ctxt->myDoc ? xmlDocGetRootElement(ctxt->myDoc) : NULL;
+		if (root && rss < 0)
+			rss = is_el(root, "rss") || (is_el(root, "RDF") && ns_is(root, NS_RDF));
+		/* An item that cannot be read still lets the parse go on: a malformed
+		 * document is reported as such, whatever came before. */
+		if (rss > 0 && item_rc == 0)
+			item_rc = parse_rss(root, &k, last, out, meta, pipe, &item_err);
+		if (last)
+			break;
 	}
-	const xmlNode *root = xmlDocGetRootElement(doc);
-	if (!root) {
+	xmlNode *root = ctxt->myDoc ? xmlDocGetRootElement(ctxt->myDoc) : NULL;
+	if (!ctxt->myDoc) {
+		rc = xml_error(ctxt, err);
+	} else if (!root) {
 		rc = core_err_set(err, CORE_ERUNTIME, "not a feed: no root element");
-		goto out;
-	}
-	if (is_el(root, "rss") || (is_el(root, "RDF") && ns_is(root, NS_RDF)))
-		rc = parse_rss(root, out, meta, err);
-	else if (is_el(root, "feed") && (atom_ns(root) || !ns_of(root)))
-		rc = parse_atom(root, out, err);
-	else
+	} else if (item_rc < 0) {
+		*err = item_err;
+		rc = item_rc;
+	} else if (rss > 0) {
+		rc = 0;
+	} else if (is_el(root, "feed") && (atom_ns(root) || !ns_of(root))) {
+		rc = parse_atom(root, out, pipe, err);
+	} else {
 		rc = core_err_set(err, CORE_ERUNTIME, "not a feed: root element <%.100s>",
 				  (const char *)root->name);
+	}
 out:
-	if (doc)
-		xmlFreeDoc(doc);
+	if (ctxt->myDoc)
+		xmlFreeDoc(ctxt->myDoc);
 	xmlFreeParserCtxt(ctxt);
 	return rc;
+}
+
+static int parse_feed(const char *body, size_t len, const char *content_type,
+		      struct core_item_list *out, struct col_feed_meta *meta,
+		      struct col_pipe *pipe, struct core_err *err)
+{
+	size_t i = 0;
+
+	if (meta)
+		memset(meta, 0, sizeof(*meta));
+	/* JSON Feed by its first byte (or a JSON content type when it is not markup);
+	 * servers mislabel feeds too often to trust the type alone. */
+	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < len && strchr(" \t\r\n", body[i]) && body[i])
+		i++;
+	if (i < len && (body[i] == '{' ||
+			(body[i] != '<' && content_type && strstr(content_type, "json"))))
+		return parse_jsonfeed(body + i, len - i, out, pipe, err);
+	return parse_xml(body, len, out, meta, pipe, err);
 }
 
 int col_parse_feed(const char *body, size_t len, const char *content_type,
@@ -802,26 +996,29 @@ int col_parse_feed_meta(const char *body, size_t len, const char *content_type,
 			struct core_item_list *out, struct col_feed_meta *meta,
 			struct core_err *err)
 {
-	size_t start = out->n, i = 0;
-	int rc;
+	size_t start = out->n;
+	int rc = parse_feed(body, len, content_type, out, meta, NULL, err);
 
-	if (meta)
-		memset(meta, 0, sizeof(*meta));
-	/* JSON Feed by its first byte (or a JSON content type when it is not markup);
-	 * servers mislabel feeds too often to trust the type alone. */
-	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
-		i = 3;
-	while (i < len && strchr(" \t\r\n", body[i]) && body[i])
-		i++;
-	if (i < len && (body[i] == '{' ||
-			(body[i] != '<' && content_type && strstr(content_type, "json"))))
-		rc = parse_jsonfeed(body + i, len - i, out, err);
-	else
-		rc = parse_xml(body, len, out, meta, err);
 	if (rc < 0) {
 		/* All or nothing: drop what this call appended. */
 		while (out->n > start)
 			core_item_release(&out->v[--out->n]);
 	}
+	return rc;
+}
+
+int col_parse_feed_piped(const char *body, size_t len, const char *content_type,
+			 struct core_item_list *out, struct col_feed_meta *meta,
+			 struct col_pipe *pipe, struct core_err *err)
+{
+	int rc = parse_feed(body, len, content_type, out, meta, pipe, err);
+
+	pthread_mutex_lock(&pipe->mu);
+	if (rc == 0)
+		pipe->ready = out->n;
+	pipe->done = 1;
+	pipe->rc = rc;
+	pthread_cond_broadcast(&pipe->cv);
+	pthread_mutex_unlock(&pipe->mu);
 	return rc;
 }

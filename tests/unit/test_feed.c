@@ -740,6 +740,136 @@ static void test_html_fast(void **state)
 	assert_true(taken_n > runs / 5);
 }
 
+/* ---------------------------------------------------------------- piped parsing */
+
+/* An RSS feed of n items (2.0, or 1.0 with the items beside the channel), each with
+ * an escaped HTML description of varying length, <ttl> after the items; cut: stop
+ * in the middle of item `cut` (malformed), or n for a whole feed. */
+static char *big_feed(size_t n, int rdf, size_t cut)
+{
+	struct core_buf b;
+
+	core_buf_init(&b, 0);
+	core_buf_puts(&b, rdf ? "<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"http://www.w3.org/"
+				"1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\">"
+				"<channel><title>t</title></channel>\n"
+			      : "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t"
+				"</title>\n");
+	for (size_t i = 0; i < n; i++) {
+		core_buf_printf(&b, "<item><guid>g-%zu</guid><title>Titel %zu</title>"
+				    "<description>&lt;p&gt;Reactie %zu", i, i, i);
+		if (i == cut) {
+			core_buf_puts(&b, " afgebroken");
+			break;
+		}
+		for (size_t w = 0; w < i % 40; w++)
+			core_buf_puts(&b, " woord &amp;amp;");
+		core_buf_puts(&b, "&lt;/p&gt;</description></item>\n");
+	}
+	if (cut >= n)
+		core_buf_puts(&b, rdf ? "</rdf:RDF>\n" : "<ttl>30</ttl></channel></rss>\n");
+	return core_buf_take(&b);
+}
+
+struct consumer {
+	struct col_pipe *pipe;
+	struct core_item_list *items;
+	size_t seen;
+	int in_order;
+	int parse_rc;
+};
+
+/* Reads the items as collect.c's store thread does, checking each as it comes. */
+static void *consume(void *arg)
+{
+	struct consumer *c = arg;
+	char want[32];
+
+	c->in_order = 1;
+	while (col_pipe_take(c->pipe, c->seen, &c->parse_rc)) {
+		snprintf(want, sizeof want, "g-%zu", c->seen);
+		if (strcmp(c->items->v[c->seen].external_id, want) != 0)
+			c->in_order = 0;
+		c->seen++;
+	}
+	col_pipe_leave(c->pipe);
+	return NULL;
+}
+
+static int parse_piped(const char *doc, struct core_item_list *l, struct consumer *c,
+		       struct col_feed_meta *meta, struct core_err *err)
+{
+	struct col_pipe pipe;
+	pthread_t th;
+
+	memset(l, 0, sizeof *l);
+	memset(c, 0, sizeof *c);
+	assert_int_equal(col_pipe_init(&pipe), 0);
+	c->pipe = &pipe;
+	c->items = l;
+	assert_int_equal(pthread_create(&th, NULL, consume, c), 0);
+	int rc = col_parse_feed_piped(doc, strlen(doc), NULL, l, meta, &pipe, err);
+	pthread_join(th, NULL);
+	col_pipe_destroy(&pipe);
+	return rc;
+}
+
+/* Big feeds are parsed in chunks, items taken as they complete and handed to another
+ * thread while the list grows: all of them arrive, in order, whole, across chunk
+ * boundaries; a document that breaks late fails as a whole. */
+static void test_piped(void **state)
+{
+	const size_t n = 3000; /* about 1 MB: several chunks, several list growths */
+	struct core_item_list l;
+	struct col_feed_meta meta;
+	struct consumer c;
+	struct core_err err;
+	(void)state;
+
+	for (int rdf = 0; rdf < 2; rdf++) {
+		char *doc = big_feed(n, rdf, n);
+		assert_true(strlen(doc) > 3 * ((size_t)256 << 10));
+		assert_int_equal(parse_piped(doc, &l, &c, &meta, &err), 0);
+		assert_int_equal(c.parse_rc, 0);
+		assert_int_equal(c.seen, n);
+		assert_true(c.in_order);
+		assert_int_equal(l.n, n);
+		assert_int_equal(meta.ttl_s, rdf ? 0 : 30 * 60);
+		for (size_t i = 0; i < n; i += 7) {
+			char want[512];
+			struct core_buf b;
+			core_buf_init(&b, sizeof want);
+			core_buf_printf(&b, "Reactie %zu", i);
+			for (size_t w = 0; w < i % 40; w++)
+				core_buf_puts(&b, " woord &");
+			snprintf(want, sizeof want, "%s", b.data);
+			core_buf_release(&b);
+			assert_string_equal(l.v[i].text, want);
+			snprintf(want, sizeof want, "Titel %zu", i);
+			assert_string_equal(l.v[i].title, want);
+		}
+		core_item_list_release(&l);
+		/* the same without a pipe */
+		assert_int_equal(parse(doc, &l, &err), 0);
+		assert_int_equal(l.n, n);
+		assert_string_equal(l.v[n - 1].external_id, "g-2999");
+		core_item_list_release(&l);
+		free(doc);
+	}
+
+	char *doc = big_feed(n, 0, 2500);
+	assert_int_equal(parse_piped(doc, &l, &c, &meta, &err), CORE_ERUNTIME);
+	assert_non_null(strstr(err.msg, "not a valid feed: XML error"));
+	assert_int_equal(c.parse_rc, CORE_ERUNTIME);
+	assert_true(c.in_order);
+	assert_true(c.seen <= 2500); /* item 2500 never completes */
+	core_item_list_release(&l);
+	assert_int_equal(parse(doc, &l, &err), CORE_ERUNTIME);
+	assert_int_equal(l.n, 0);
+	core_item_list_release(&l);
+	free(doc);
+}
+
 /* ---------------------------------------------------------------- address policy */
 
 static int blocked4(const char *a)
@@ -814,6 +944,7 @@ int test_feed(void)
 		cmocka_unit_test(test_html_dutch_and_utf8),
 		cmocka_unit_test(test_html_limits),
 		cmocka_unit_test(test_html_fast),
+		cmocka_unit_test(test_piped),
 		cmocka_unit_test(test_addr_policy),
 	};
 	return cmocka_run_group_tests_name("feed", tests, NULL, NULL);
