@@ -129,6 +129,11 @@ static int put_run(struct col_text *t, const char *s, size_t n, struct core_err 
 	return 0;
 }
 
+/* Bytes that may start a character put_text collapses (no-break space is C2 A0). */
+static const unsigned char maybe_space[256] = {
+	['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1, [0xC2] = 1,
+};
+
 /* Whether s starts with a character put_text collapses. */
 static int is_space_at(const char *s, size_t n)
 {
@@ -146,6 +151,11 @@ static int put_text(struct col_text *t, const char *s, size_t n, int hard_nl, st
 	int rc;
 
 	while (i < n) {
+		/* skip over what cannot be whitespace in one tight loop */
+		while (i < n && !maybe_space[(unsigned char)s[i]])
+			i++;
+		if (i == n)
+			break;
 		unsigned char c = (unsigned char)s[i];
 		size_t ws = 0;
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
