@@ -890,6 +890,11 @@ out:
  * and its items can be stored while the rest is parsed. */
 #define XML_CHUNK ((size_t)256 << 10)
 
+/* Deliberately absent: XML_PARSE_NOENT (substitution, XXE), XML_PARSE_DTDLOAD,
+ * XML_PARSE_DTDATTR, XML_PARSE_DTDVALID and XML_PARSE_HUGE (which would switch off
+ * the entity amplification and depth limits). */
+#define XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+
 static int xml_error(xmlParserCtxtPtr ctxt, struct core_err *err)
 {
 	const xmlError *e = &ctxt->lastError;
@@ -899,6 +904,27 @@ static int xml_error(xmlParserCtxtPtr ctxt, struct core_err *err)
 	msg[strcspn(msg, "\r\n")] = '\0';
 	return core_err_set(err, CORE_ERUNTIME, "not a valid feed: XML error at line %d: %s",
 			    e->line, msg);
+}
+
+/* A document the push parser refused. It words some errors less well (a feed cut off
+ * in the middle is "extra content at the end of the document"), so the error told is
+ * the one-shot parser's, worth a second parse of a broken feed. */
+static int xml_fail(const char *body, size_t len, xmlParserCtxtPtr push, struct core_err *err)
+{
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	int rc = 0;
+
+	if (ctxt) {
+		if (ctxt->sax)
+			ctxt->sax->serror = quiet_error;
+		xmlDocPtr doc = xmlCtxtReadMemory(ctxt, body, (int)len, NULL, NULL, XML_OPTIONS);
+		if (!doc || !ctxt->wellFormed)
+			rc = xml_error(ctxt, err);
+		if (doc)
+			xmlFreeDoc(doc);
+		xmlFreeParserCtxt(ctxt);
+	}
+	return rc < 0 ? rc : xml_error(push, err);
 }
 
 static int parse_xml(const char *body, size_t len, struct core_item_list *out,
@@ -920,17 +946,14 @@ static int parse_xml(const char *body, size_t len, struct core_item_list *out,
 		return core_err_set(err, CORE_ENOMEM, "reading a feed: out of memory");
 	if (ctxt->sax)
 		ctxt->sax->serror = quiet_error;
-	/* Deliberately absent: XML_PARSE_NOENT (substitution, XXE), XML_PARSE_DTDLOAD,
-	 * XML_PARSE_DTDATTR, XML_PARSE_DTDVALID and XML_PARSE_HUGE (which would switch
-	 * off the entity amplification and depth limits). */
-	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlCtxtUseOptions(ctxt, XML_OPTIONS);
 	for (;;) {
 		size_t n = len - off < XML_CHUNK ? len - off : XML_CHUNK;
 		int last = off + n == len;
 		xmlParseChunk(ctxt, body + off, (int)n, last);
 		off += n;
 		if (!ctxt->wellFormed) {
-			rc = xml_error(ctxt, err);
+			rc = xml_fail(body, len, ctxt, err);
 			goto out;
 		}
 		xmlNode *root = ctxt->myDoc ? xmlDocGetRootElement(ctxt->myDoc) : NULL;
@@ -945,7 +968,7 @@ static int parse_xml(const char *body, size_t len, struct core_item_list *out,
 	}
 	xmlNode *root = ctxt->myDoc ? xmlDocGetRootElement(ctxt->myDoc) : NULL;
 	if (!ctxt->myDoc) {
-		rc = xml_error(ctxt, err);
+		rc = xml_fail(body, len, ctxt, err);
 	} else if (!root) {
 		rc = core_err_set(err, CORE_ERUNTIME, "not a feed: no root element");
 	} else if (item_rc < 0) {
