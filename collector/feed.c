@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/uri.h>
 
@@ -534,79 +536,101 @@ static long rss_ttl(const xmlNode *channel)
 	return minutes * 60;
 }
 
-/* One RSS item element: parsed, published, then freed (the document is read while it
- * arrives; what is done with needs no memory). */
+/* Marks an item element already taken (its xmlNode._private, application data). */
+static const char taken_mark;
+
+/* One RSS item element: parsed, published, then emptied (what is done with needs no
+ * memory). The element itself stays, so the tree the parser is still building keeps
+ * its shape. */
 static int rss_take(xmlNode *item, struct core_item_list *out, struct col_pipe *pipe,
 		    struct core_err *err)
 {
-	int rc = pipe_room(out, pipe, err);
+	int rc = 0;
 
-	if (rc == 0)
+	if (item->_private == &taken_mark)
+		return 0;
+	item->_private = (void *)&taken_mark;
+	if ((rc = pipe_room(out, pipe, err)) == 0)
 		rc = parse_rss_item(item, out, err);
 	pipe_publish(pipe, out);
-	xmlUnlinkNode(item);
-	xmlFreeNode(item);
+	xmlFreeNodeList(item->children);
+	item->children = item->last = NULL;
 	return rc;
 }
 
-/* Where the RSS walk goes on when more of the document has been parsed: the last node
- * kept at the top level and inside the <channel> being read. */
-struct rss_cursor {
-	xmlNode *prev;
-	xmlNode *chan;
-	xmlNode *chan_prev;
-};
-
-/* The child of parent after prev (the first when NULL) once the parser is past it:
- * it has a next sibling, or parent is complete. */
-static xmlNode *finished_child(xmlNode *parent, xmlNode *prev, int parent_done)
+static int rss_root(const xmlNode *root)
 {
-	xmlNode *c = prev ? prev->next : parent->children;
-
-	return c && (c->next || parent_done) ? c : NULL;
+	return is_el(root, "rss") || (is_el(root, "RDF") && ns_is(root, NS_RDF));
 }
 
-/* Items are inside <channel> (RSS 2.0/0.9x) or beside it (RSS 1.0 and 0.90). Takes the
- * items complete so far in document order; done: the document is complete. */
-static int parse_rss(xmlNode *root, struct rss_cursor *k, int done, struct core_item_list *out,
-		     struct col_feed_meta *meta, struct col_pipe *pipe, struct core_err *err)
+/* Whether n is one of the feed's items: inside <channel> (RSS 2.0/0.9x) or beside it
+ * (RSS 1.0 and 0.90). */
+static int rss_item_at(const xmlNode *n)
+{
+	const xmlNode *p = n->parent;
+
+	if (!is_el(n, "item") || !rss_ns(n) || !p || !p->parent)
+		return 0;
+	if (p->parent->type == XML_DOCUMENT_NODE) /* p is the root */
+		return 1;
+	return is_el(p, "channel") && rss_ns(p) && p->parent->parent &&
+	       p->parent->parent->type == XML_DOCUMENT_NODE;
+}
+
+/* Reading RSS while the parser goes on (struct xmlParserCtxt's _private): each item is
+ * taken as soon as its end tag is parsed, so a big feed never sits in memory as a
+ * whole tree and its items can be stored while the rest is parsed. */
+struct rss_read {
+	xmlParserCtxtPtr ctxt; /* entity content is parsed in contexts of its own: not items */
+	int rss;               /* -1 until the root element is known */
+	struct core_item_list *out;
+	struct col_pipe *pipe;
+	int rc;
+	struct core_err err;
+};
+
+static void rss_end_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+			    const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct rss_read *r = ctxt->_private;
+	xmlNode *cur = ctxt->node;
+
+	xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+	if (!r || ctxt != r->ctxt || r->rc < 0 || !cur || cur->type != XML_ELEMENT_NODE ||
+	    !ctxt->myDoc)
+		return;
+	if (r->rss < 0) {
+		const xmlNode *root = xmlDocGetRootElement(ctxt->myDoc);
+		if (!root)
+			return;
+		r->rss = rss_root(root);
+	}
+	/* An item that cannot be read stops the taking, not the parse: a malformed
+	 * document is reported as such, whatever came before. */
+	if (r->rss && rss_item_at(cur))
+		r->rc = rss_take(cur, r->out, r->pipe, &r->err);
+}
+
+/* After the parse: the channel's <ttl>, and any item not taken yet (none, unless the
+ * parser ran without rss_end_element), in order. */
+static int parse_rss(xmlNode *root, struct core_item_list *out, struct col_feed_meta *meta,
+		     struct col_pipe *pipe, struct core_err *err)
 {
 	int rc = 0;
 
-	for (;;) {
-		if (k->chan) {
-			int chan_done = k->chan->next || done;
-			xmlNode *d;
-			while (rc == 0 && (d = finished_child(k->chan, k->chan_prev, chan_done))) {
-				if (is_el(d, "item") && rss_ns(d))
-					rc = rss_take(d, out, pipe, err);
-				else
-					k->chan_prev = d;
-			}
-			if (rc < 0 || !chan_done)
-				return rc;
-			if (meta)
-				meta->ttl_s = rss_ttl(k->chan);
-			k->prev = k->chan;
-			k->chan = NULL;
-		}
-		xmlNode *c = k->prev ? k->prev->next : root->children;
-		if (!c)
-			return 0;
-		if (is_el(c, "channel") && rss_ns(c)) {
-			k->chan = c;
-			k->chan_prev = NULL;
-			continue;
-		}
-		if (!c->next && !done)
-			return 0;
+	for (xmlNode *c = root->children; c && rc == 0; c = c->next) {
 		if (is_el(c, "item") && rss_ns(c)) {
-			if ((rc = rss_take(c, out, pipe, err)) < 0)
-				return rc;
-		} else {
-			k->prev = c;
+			rc = rss_take(c, out, pipe, err);
+		} else if (is_el(c, "channel") && rss_ns(c)) {
+			if (meta)
+				meta->ttl_s = rss_ttl(c);
+			for (xmlNode *i = c->children; i && rc == 0; i = i->next)
+				if (is_el(i, "item") && rss_ns(i))
+					rc = rss_take(i, out, pipe, err);
 		}
 	}
+	return rc;
 }
 
 /* ---------------------------------------------------------------- Atom */
@@ -885,106 +909,70 @@ out:
 
 /* ---------------------------------------------------------------- entry point */
 
-/* The feed is parsed in chunks of this size: RSS items are taken (and their nodes
- * freed) as soon as they are complete, so a big feed never sits in memory as a tree
- * and its items can be stored while the rest is parsed. */
-#define XML_CHUNK ((size_t)256 << 10)
-
 /* Deliberately absent: XML_PARSE_NOENT (substitution, XXE), XML_PARSE_DTDLOAD,
  * XML_PARSE_DTDATTR, XML_PARSE_DTDVALID and XML_PARSE_HUGE (which would switch off
  * the entity amplification and depth limits). */
 #define XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 
-static int xml_error(xmlParserCtxtPtr ctxt, struct core_err *err)
-{
-	const xmlError *e = &ctxt->lastError;
-	char msg[512];
-
-	snprintf(msg, sizeof msg, "%s", e->message ? e->message : "unknown error");
-	msg[strcspn(msg, "\r\n")] = '\0';
-	return core_err_set(err, CORE_ERUNTIME, "not a valid feed: XML error at line %d: %s",
-			    e->line, msg);
-}
-
-/* A document the push parser refused. It words some errors less well (a feed cut off
- * in the middle is "extra content at the end of the document"), so the error told is
- * the one-shot parser's, worth a second parse of a broken feed. */
-static int xml_fail(const char *body, size_t len, xmlParserCtxtPtr push, struct core_err *err)
-{
-	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-	int rc = 0;
-
-	if (ctxt) {
-		if (ctxt->sax)
-			ctxt->sax->serror = quiet_error;
-		xmlDocPtr doc = xmlCtxtReadMemory(ctxt, body, (int)len, NULL, NULL, XML_OPTIONS);
-		if (!doc || !ctxt->wellFormed)
-			rc = xml_error(ctxt, err);
-		if (doc)
-			xmlFreeDoc(doc);
-		xmlFreeParserCtxt(ctxt);
-	}
-	return rc < 0 ? rc : xml_error(push, err);
-}
-
 static int parse_xml(const char *body, size_t len, struct core_item_list *out,
 		     struct col_feed_meta *meta, struct col_pipe *pipe, struct core_err *err)
 {
 	xmlParserCtxtPtr ctxt = NULL;
-	struct rss_cursor k = {0};
-	struct core_err item_err;
-	size_t off;
-	int rc = 0, item_rc = 0, rss = -1;
+	xmlDocPtr doc = NULL;
+	struct rss_read r = {.rss = -1, .out = out, .pipe = pipe};
+	int rc = 0;
 
 	col_xml_quiet();
 	if (len > (size_t)INT32_MAX)
 		return core_err_set(err, CORE_ELIMIT, "feed exceeds %d bytes", INT32_MAX);
-	/* the first bytes tell the encoding */
-	off = len < 4 ? len : 4;
-	ctxt = xmlCreatePushParserCtxt(NULL, NULL, body, (int)off, NULL);
+	/* (a memory context cannot be made for nothing; the empty document fails alike) */
+	ctxt = len ? xmlCreateMemoryParserCtxt(body, (int)len) : xmlNewParserCtxt();
 	if (!ctxt)
 		return core_err_set(err, CORE_ENOMEM, "reading a feed: out of memory");
-	if (ctxt->sax)
+	if (ctxt->sax) {
 		ctxt->sax->serror = quiet_error;
-	xmlCtxtUseOptions(ctxt, XML_OPTIONS);
-	for (;;) {
-		size_t n = len - off < XML_CHUNK ? len - off : XML_CHUNK;
-		int last = off + n == len;
-		xmlParseChunk(ctxt, body + off, (int)n, last);
-		off += n;
-		if (!ctxt->wellFormed) {
-			rc = xml_fail(body, len, ctxt, err);
-			goto out;
-		}
-		xmlNode *root = ctxt->myDoc ? xmlDocGetRootElement(ctxt->myDoc) : NULL;
-		if (root && rss < 0)
-			rss = is_el(root, "rss") || (is_el(root, "RDF") && ns_is(root, NS_RDF));
-		/* An item that cannot be read still lets the parse go on: a malformed
-		 * document is reported as such, whatever came before. */
-		if (rss > 0 && item_rc == 0)
-			item_rc = parse_rss(root, &k, last, out, meta, pipe, &item_err);
-		if (last)
-			break;
+		if (ctxt->sax->initialized == XML_SAX2_MAGIC)
+			ctxt->sax->endElementNs = rss_end_element;
 	}
-	xmlNode *root = ctxt->myDoc ? xmlDocGetRootElement(ctxt->myDoc) : NULL;
-	if (!ctxt->myDoc) {
-		rc = xml_fail(body, len, ctxt, err);
-	} else if (!root) {
-		rc = core_err_set(err, CORE_ERUNTIME, "not a feed: no root element");
-	} else if (item_rc < 0) {
-		*err = item_err;
-		rc = item_rc;
-	} else if (rss > 0) {
-		rc = 0;
-	} else if (is_el(root, "feed") && (atom_ns(root) || !ns_of(root))) {
-		rc = parse_atom(root, out, pipe, err);
+	r.ctxt = ctxt;
+	ctxt->_private = &r;
+	if (len) {
+		xmlCtxtUseOptions(ctxt, XML_OPTIONS);
+		xmlParseDocument(ctxt);
+		doc = ctxt->myDoc;
+		ctxt->myDoc = NULL;
 	} else {
+		doc = xmlCtxtReadMemory(ctxt, body, 0, NULL, NULL, XML_OPTIONS);
+	}
+	if (!doc || !ctxt->wellFormed) {
+		const xmlError *e = &ctxt->lastError;
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", e->message ? e->message : "unknown error");
+		msg[strcspn(msg, "\r\n")] = '\0';
+		rc = core_err_set(err, CORE_ERUNTIME, "not a valid feed: XML error at line %d: %s",
+				  e->line, msg);
+		goto out;
+	}
+	if (r.rc < 0) {
+		*err = r.err;
+		rc = r.rc;
+		goto out;
+	}
+	xmlNode *root = xmlDocGetRootElement(doc);
+	if (!root) {
+		rc = core_err_set(err, CORE_ERUNTIME, "not a feed: no root element");
+		goto out;
+	}
+	if (rss_root(root))
+		rc = parse_rss(root, out, meta, pipe, err);
+	else if (is_el(root, "feed") && (atom_ns(root) || !ns_of(root)))
+		rc = parse_atom(root, out, pipe, err);
+	else
 		rc = core_err_set(err, CORE_ERUNTIME, "not a feed: root element <%.100s>",
 				  (const char *)root->name);
-	}
 out:
-	if (ctxt->myDoc)
-		xmlFreeDoc(ctxt->myDoc);
+	if (doc)
+		xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
 	return rc;
 }
@@ -1020,12 +1008,19 @@ int col_parse_feed_meta(const char *body, size_t len, const char *content_type,
 			struct core_err *err)
 {
 	size_t start = out->n;
+	int had_array = out->v != NULL;
 	int rc = parse_feed(body, len, content_type, out, meta, NULL, err);
 
 	if (rc < 0) {
-		/* All or nothing: drop what this call appended. */
+		/* All or nothing: drop what this call appended (items are taken while the
+		 * parse goes on, so there may be some before a late error). */
 		while (out->n > start)
 			core_item_release(&out->v[--out->n]);
+		if (!had_array) {
+			free(out->v);
+			out->v = NULL;
+			out->cap = 0;
+		}
 	}
 	return rc;
 }
