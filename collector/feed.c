@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/uri.h>
 
@@ -289,6 +291,85 @@ static int keep_item(struct core_item *it, char **id, struct core_item_list *out
 	return 0;
 }
 
+/* Piped parsing: room for one more item in out, so that appending it does not move the
+ * array while the consumer is reading it; growing waits until the consumer is between
+ * items. */
+static int pipe_room(struct core_item_list *out, struct col_pipe *pipe, struct core_err *err)
+{
+	int rc = 0;
+
+	if (!pipe || out->n < out->cap)
+		return 0;
+	pthread_mutex_lock(&pipe->mu);
+	while (pipe->busy)
+		pthread_cond_wait(&pipe->cv, &pipe->mu);
+	size_t cap = out->cap ? 2 * out->cap : 256;
+	struct core_item *v = realloc(out->v, cap * sizeof *v);
+	if (v) {
+		out->v = v;
+		out->cap = cap;
+	} else {
+		rc = core_err_set(err, CORE_ENOMEM, "reading a feed: out of memory");
+	}
+	pthread_mutex_unlock(&pipe->mu);
+	return rc;
+}
+
+int col_pipe_init(struct col_pipe *pipe)
+{
+	memset(pipe, 0, sizeof *pipe);
+	if (pthread_mutex_init(&pipe->mu, NULL) != 0)
+		return -1;
+	if (pthread_cond_init(&pipe->cv, NULL) != 0) {
+		pthread_mutex_destroy(&pipe->mu);
+		return -1;
+	}
+	return 0;
+}
+
+void col_pipe_destroy(struct col_pipe *pipe)
+{
+	pthread_cond_destroy(&pipe->cv);
+	pthread_mutex_destroy(&pipe->mu);
+}
+
+int col_pipe_take(struct col_pipe *pipe, size_t i, int *parse_rc)
+{
+	int more;
+
+	pthread_mutex_lock(&pipe->mu);
+	pipe->busy = 0;
+	pthread_cond_broadcast(&pipe->cv); /* the parser may be waiting to grow the list */
+	while (pipe->ready <= i && !pipe->done)
+		pthread_cond_wait(&pipe->cv, &pipe->mu);
+	*parse_rc = pipe->done ? pipe->rc : 0;
+	more = i < pipe->ready && *parse_rc >= 0;
+	pipe->busy = more;
+	pthread_mutex_unlock(&pipe->mu);
+	return more;
+}
+
+void col_pipe_leave(struct col_pipe *pipe)
+{
+	pthread_mutex_lock(&pipe->mu);
+	pipe->busy = 0;
+	pthread_cond_broadcast(&pipe->cv);
+	pthread_mutex_unlock(&pipe->mu);
+}
+
+/* Publishes the items appended so far, in batches (one wake-up per batch). */
+#define PIPE_BATCH 64
+
+static void pipe_publish(struct col_pipe *pipe, const struct core_item_list *out)
+{
+	if (!pipe || out->n - pipe->ready < PIPE_BATCH)
+		return;
+	pthread_mutex_lock(&pipe->mu);
+	pipe->ready = out->n;
+	pthread_cond_broadcast(&pipe->cv);
+	pthread_mutex_unlock(&pipe->mu);
+}
+
 /* Keeps the first value of a repeated element. */
 static int take_line(const xmlNode *n, char **slot, struct core_err *err)
 {
@@ -455,21 +536,98 @@ static long rss_ttl(const xmlNode *channel)
 	return minutes * 60;
 }
 
-static int parse_rss(const xmlNode *root, struct core_item_list *out, struct col_feed_meta *meta,
-		     struct core_err *err)
+/* Marks an item element already taken (its xmlNode._private, application data). */
+static const char taken_mark;
+
+/* One RSS item element: parsed, published, then emptied (what is done with needs no
+ * memory). The element itself stays, so the tree the parser is still building keeps
+ * its shape. */
+static int rss_take(xmlNode *item, struct core_item_list *out, struct col_pipe *pipe,
+		    struct core_err *err)
 {
 	int rc = 0;
 
-	/* RSS 2.0/0.9x: items inside <channel>; RSS 1.0 and 0.90: beside it. */
-	for (const xmlNode *c = root->children; c && rc == 0; c = c->next) {
+	if (item->_private == &taken_mark)
+		return 0;
+	item->_private = (void *)&taken_mark;
+	if ((rc = pipe_room(out, pipe, err)) == 0)
+		rc = parse_rss_item(item, out, err);
+	pipe_publish(pipe, out);
+	xmlFreeNodeList(item->children);
+	item->children = item->last = NULL;
+	return rc;
+}
+
+static int rss_root(const xmlNode *root)
+{
+	return is_el(root, "rss") || (is_el(root, "RDF") && ns_is(root, NS_RDF));
+}
+
+/* Whether n is one of the feed's items: inside <channel> (RSS 2.0/0.9x) or beside it
+ * (RSS 1.0 and 0.90). */
+static int rss_item_at(const xmlNode *n)
+{
+	const xmlNode *p = n->parent;
+
+	if (!is_el(n, "item") || !rss_ns(n) || !p || !p->parent)
+		return 0;
+	if (p->parent->type == XML_DOCUMENT_NODE) /* p is the root */
+		return 1;
+	return is_el(p, "channel") && rss_ns(p) && p->parent->parent &&
+	       p->parent->parent->type == XML_DOCUMENT_NODE;
+}
+
+/* Reading RSS while the parser goes on (struct xmlParserCtxt's _private): each item is
+ * taken as soon as its end tag is parsed, so a big feed never sits in memory as a
+ * whole tree and its items can be stored while the rest is parsed. */
+struct rss_read {
+	xmlParserCtxtPtr ctxt; /* entity content is parsed in contexts of its own: not items */
+	int rss;               /* -1 until the root element is known */
+	struct core_item_list *out;
+	struct col_pipe *pipe;
+	int rc;
+	struct core_err err;
+};
+
+static void rss_end_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+			    const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct rss_read *r = ctxt->_private;
+	xmlNode *cur = ctxt->node;
+
+	xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+	if (!r || ctxt != r->ctxt || r->rc < 0 || !cur || cur->type != XML_ELEMENT_NODE ||
+	    !ctxt->myDoc)
+		return;
+	if (r->rss < 0) {
+		const xmlNode *root = xmlDocGetRootElement(ctxt->myDoc);
+		if (!root)
+			return;
+		r->rss = rss_root(root);
+	}
+	/* An item that cannot be read stops the taking, not the parse: a malformed
+	 * document is reported as such, whatever came before. */
+	if (r->rss && rss_item_at(cur))
+		r->rc = rss_take(cur, r->out, r->pipe, &r->err);
+}
+
+/* After the parse: the channel's <ttl>, and any item not taken yet (none, unless the
+ * parser ran without rss_end_element), in order. */
+static int parse_rss(xmlNode *root, struct core_item_list *out, struct col_feed_meta *meta,
+		     struct col_pipe *pipe, struct core_err *err)
+{
+	int rc = 0;
+
+	for (xmlNode *c = root->children; c && rc == 0; c = c->next) {
 		if (is_el(c, "item") && rss_ns(c)) {
-			rc = parse_rss_item(c, out, err);
+			rc = rss_take(c, out, pipe, err);
 		} else if (is_el(c, "channel") && rss_ns(c)) {
 			if (meta)
 				meta->ttl_s = rss_ttl(c);
-			for (const xmlNode *i = c->children; i && rc == 0; i = i->next)
+			for (xmlNode *i = c->children; i && rc == 0; i = i->next)
 				if (is_el(i, "item") && rss_ns(i))
-					rc = parse_rss_item(i, out, err);
+					rc = rss_take(i, out, pipe, err);
 		}
 	}
 	return rc;
@@ -626,18 +784,23 @@ out:
 	return rc;
 }
 
-static int parse_atom(const xmlNode *root, struct core_item_list *out, struct core_err *err)
+static int parse_atom(const xmlNode *root, struct core_item_list *out, struct col_pipe *pipe,
+		      struct core_err *err)
 {
 	char *feed_author = NULL;
 	int rc = 0;
 
-	/* Entries without an author inherit the feed's (RFC 4287 4.2.1). */
+	/* Entries without an author inherit the feed's (RFC 4287 4.2.1), which may come
+	 * after them: entries are read once the document is complete. */
 	for (const xmlNode *c = root->children; c && rc == 0; c = c->next)
 		if (is_el(c, "author") && atom_ns(c) && !feed_author)
 			rc = atom_author(c, &feed_author, err);
-	for (const xmlNode *c = root->children; c && rc == 0; c = c->next)
-		if (is_el(c, "entry") && atom_ns(c))
+	for (const xmlNode *c = root->children; c && rc == 0; c = c->next) {
+		if (is_el(c, "entry") && atom_ns(c) && (rc = pipe_room(out, pipe, err)) == 0) {
 			rc = parse_atom_entry(c, feed_author, out, err);
+			pipe_publish(pipe, out);
+		}
+	}
 	free(feed_author);
 	return rc;
 }
@@ -709,7 +872,7 @@ out:
 }
 
 static int parse_jsonfeed(const char *body, size_t len, struct core_item_list *out,
-			  struct core_err *err)
+			  struct col_pipe *pipe, struct core_err *err)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(body, len, 0, &jerr);
@@ -734,8 +897,10 @@ static int parse_jsonfeed(const char *body, size_t len, struct core_item_list *o
 	}
 	json_array_foreach(items, i, v)
 	{
-		if ((rc = parse_jsonfeed_item(v, out, err)) < 0)
+		if ((rc = pipe_room(out, pipe, err)) < 0 ||
+		    (rc = parse_jsonfeed_item(v, out, err)) < 0)
 			goto out;
+		pipe_publish(pipe, out);
 	}
 out:
 	json_decref(root);
@@ -744,26 +909,41 @@ out:
 
 /* ---------------------------------------------------------------- entry point */
 
+/* Deliberately absent: XML_PARSE_NOENT (substitution, XXE), XML_PARSE_DTDLOAD,
+ * XML_PARSE_DTDATTR, XML_PARSE_DTDVALID and XML_PARSE_HUGE (which would switch off
+ * the entity amplification and depth limits). */
+#define XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+
 static int parse_xml(const char *body, size_t len, struct core_item_list *out,
-		     struct col_feed_meta *meta, struct core_err *err)
+		     struct col_feed_meta *meta, struct col_pipe *pipe, struct core_err *err)
 {
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr doc = NULL;
+	struct rss_read r = {.rss = -1, .out = out, .pipe = pipe};
 	int rc = 0;
 
 	col_xml_quiet();
 	if (len > (size_t)INT32_MAX)
 		return core_err_set(err, CORE_ELIMIT, "feed exceeds %d bytes", INT32_MAX);
-	ctxt = xmlNewParserCtxt();
+	/* (a memory context cannot be made for nothing; the empty document fails alike) */
+	ctxt = len ? xmlCreateMemoryParserCtxt(body, (int)len) : xmlNewParserCtxt();
 	if (!ctxt)
 		return core_err_set(err, CORE_ENOMEM, "reading a feed: out of memory");
-	if (ctxt->sax)
+	if (ctxt->sax) {
 		ctxt->sax->serror = quiet_error;
-	/* Deliberately absent: XML_PARSE_NOENT (substitution, XXE), XML_PARSE_DTDLOAD,
-	 * XML_PARSE_DTDATTR, XML_PARSE_DTDVALID and XML_PARSE_HUGE (which would switch
-	 * off the entity amplification and depth limits). */
-	doc = xmlCtxtReadMemory(ctxt, body, (int)len, NULL, NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+		if (ctxt->sax->initialized == XML_SAX2_MAGIC)
+			ctxt->sax->endElementNs = rss_end_element;
+	}
+	r.ctxt = ctxt;
+	ctxt->_private = &r;
+	if (len) {
+		xmlCtxtUseOptions(ctxt, XML_OPTIONS);
+		xmlParseDocument(ctxt);
+		doc = ctxt->myDoc;
+		ctxt->myDoc = NULL;
+	} else {
+		doc = xmlCtxtReadMemory(ctxt, body, 0, NULL, NULL, XML_OPTIONS);
+	}
 	if (!doc || !ctxt->wellFormed) {
 		const xmlError *e = &ctxt->lastError;
 		char msg[512];
@@ -773,15 +953,20 @@ static int parse_xml(const char *body, size_t len, struct core_item_list *out,
 				  e->line, msg);
 		goto out;
 	}
-	const xmlNode *root = xmlDocGetRootElement(doc);
+	if (r.rc < 0) {
+		*err = r.err;
+		rc = r.rc;
+		goto out;
+	}
+	xmlNode *root = xmlDocGetRootElement(doc);
 	if (!root) {
 		rc = core_err_set(err, CORE_ERUNTIME, "not a feed: no root element");
 		goto out;
 	}
-	if (is_el(root, "rss") || (is_el(root, "RDF") && ns_is(root, NS_RDF)))
-		rc = parse_rss(root, out, meta, err);
+	if (rss_root(root))
+		rc = parse_rss(root, out, meta, pipe, err);
 	else if (is_el(root, "feed") && (atom_ns(root) || !ns_of(root)))
-		rc = parse_atom(root, out, err);
+		rc = parse_atom(root, out, pipe, err);
 	else
 		rc = core_err_set(err, CORE_ERUNTIME, "not a feed: root element <%.100s>",
 				  (const char *)root->name);
@@ -790,6 +975,26 @@ out:
 		xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
 	return rc;
+}
+
+static int parse_feed(const char *body, size_t len, const char *content_type,
+		      struct core_item_list *out, struct col_feed_meta *meta,
+		      struct col_pipe *pipe, struct core_err *err)
+{
+	size_t i = 0;
+
+	if (meta)
+		memset(meta, 0, sizeof(*meta));
+	/* JSON Feed by its first byte (or a JSON content type when it is not markup);
+	 * servers mislabel feeds too often to trust the type alone. */
+	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < len && strchr(" \t\r\n", body[i]) && body[i])
+		i++;
+	if (i < len && (body[i] == '{' ||
+			(body[i] != '<' && content_type && strstr(content_type, "json"))))
+		return parse_jsonfeed(body + i, len - i, out, pipe, err);
+	return parse_xml(body, len, out, meta, pipe, err);
 }
 
 int col_parse_feed(const char *body, size_t len, const char *content_type,
@@ -802,26 +1007,36 @@ int col_parse_feed_meta(const char *body, size_t len, const char *content_type,
 			struct core_item_list *out, struct col_feed_meta *meta,
 			struct core_err *err)
 {
-	size_t start = out->n, i = 0;
-	int rc;
+	size_t start = out->n;
+	int had_array = out->v != NULL;
+	int rc = parse_feed(body, len, content_type, out, meta, NULL, err);
 
-	if (meta)
-		memset(meta, 0, sizeof(*meta));
-	/* JSON Feed by its first byte (or a JSON content type when it is not markup);
-	 * servers mislabel feeds too often to trust the type alone. */
-	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
-		i = 3;
-	while (i < len && strchr(" \t\r\n", body[i]) && body[i])
-		i++;
-	if (i < len && (body[i] == '{' ||
-			(body[i] != '<' && content_type && strstr(content_type, "json"))))
-		rc = parse_jsonfeed(body + i, len - i, out, err);
-	else
-		rc = parse_xml(body, len, out, meta, err);
 	if (rc < 0) {
-		/* All or nothing: drop what this call appended. */
+		/* All or nothing: drop what this call appended (items are taken while the
+		 * parse goes on, so there may be some before a late error). */
 		while (out->n > start)
 			core_item_release(&out->v[--out->n]);
+		if (!had_array) {
+			free(out->v);
+			out->v = NULL;
+			out->cap = 0;
+		}
 	}
+	return rc;
+}
+
+int col_parse_feed_piped(const char *body, size_t len, const char *content_type,
+			 struct core_item_list *out, struct col_feed_meta *meta,
+			 struct col_pipe *pipe, struct core_err *err)
+{
+	int rc = parse_feed(body, len, content_type, out, meta, pipe, err);
+
+	pthread_mutex_lock(&pipe->mu);
+	if (rc == 0)
+		pipe->ready = out->n;
+	pipe->done = 1;
+	pipe->rc = rc;
+	pthread_cond_broadcast(&pipe->cv);
+	pthread_mutex_unlock(&pipe->mu);
 	return rc;
 }

@@ -46,6 +46,14 @@ static int rule_cmp(const void *key, const void *elem)
 	return strcmp(key, ((const struct tag_rule *)elem)->name);
 }
 
+/* low: a lower-case element name. */
+static enum brk name_brk(const char *low)
+{
+	const struct tag_rule *r = bsearch(low, tag_rules, sizeof tag_rules / sizeof tag_rules[0],
+					   sizeof tag_rules[0], rule_cmp);
+	return r ? r->brk : BRK_NONE;
+}
+
 static enum brk tag_brk(const xmlNode *n)
 {
 	char low[16];
@@ -61,9 +69,7 @@ static enum brk tag_brk(const xmlNode *n)
 	if (n->name[i])
 		return BRK_NONE;
 	low[i] = '\0';
-	const struct tag_rule *r = bsearch(low, tag_rules, sizeof tag_rules / sizeof tag_rules[0],
-					   sizeof tag_rules[0], rule_cmp);
-	return r ? r->brk : BRK_NONE;
+	return name_brk(low);
 }
 
 void col_text_init(struct col_text *t, size_t max)
@@ -123,6 +129,20 @@ static int put_run(struct col_text *t, const char *s, size_t n, struct core_err 
 	return 0;
 }
 
+/* Bytes that may start a character put_text collapses (no-break space is C2 A0). */
+static const unsigned char maybe_space[256] = {
+	['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1, [0xC2] = 1,
+};
+
+/* Whether s starts with a character put_text collapses. */
+static int is_space_at(const char *s, size_t n)
+{
+	unsigned char c = (unsigned char)s[0];
+
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
+	       (c == 0xC2 && n > 1 && (unsigned char)s[1] == 0xA0);
+}
+
 /* Text content: whitespace (and no-break spaces, which feeds use for layout) collapses;
  * newlines are hard only when asked (plain text, <pre>). */
 static int put_text(struct col_text *t, const char *s, size_t n, int hard_nl, struct core_err *err)
@@ -131,12 +151,21 @@ static int put_text(struct col_text *t, const char *s, size_t n, int hard_nl, st
 	int rc;
 
 	while (i < n) {
+		/* skip over what cannot be whitespace in one tight loop */
+		while (i < n && !maybe_space[(unsigned char)s[i]])
+			i++;
+		if (i == n)
+			break;
 		unsigned char c = (unsigned char)s[i];
 		size_t ws = 0;
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
 			ws = 1;
 		else if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0)
 			ws = 2;
+		/* One space between two words comes out as it went in: keep it in the run
+		 * (most text is that) instead of owing it. */
+		if (c == ' ' && i > start && i + 1 < n && !is_space_at(s + i + 1, n - i - 1))
+			ws = 0;
 		if (!ws) {
 			i++;
 			continue;
@@ -163,13 +192,9 @@ int col_text_plain(struct col_text *t, const char *s, size_t n, struct core_err 
 	return put_text(t, s, n, 1, err);
 }
 
-size_t col_entity_utf8(const char *name, char u[4])
+/* Code point cp as UTF-8 into u; returns the byte count. */
+static size_t utf8_put(unsigned int cp, char u[4])
 {
-	const htmlEntityDesc *e = name ? htmlEntityLookup(BAD_CAST name) : NULL;
-
-	if (!e)
-		return 0;
-	unsigned int cp = e->value;
 	if (cp < 0x80) {
 		u[0] = (char)cp;
 		return 1;
@@ -192,6 +217,13 @@ size_t col_entity_utf8(const char *name, char u[4])
 	return 4;
 }
 
+size_t col_entity_utf8(const char *name, char u[4])
+{
+	const htmlEntityDesc *e = name ? htmlEntityLookup(BAD_CAST name) : NULL;
+
+	return e ? utf8_put(e->value, u) : 0;
+}
+
 /* An entity reference left in an XML tree: map well-known HTML names (RSS 0.91 feeds
  * use &nbsp; &eacute; from a DTD we never load) to their character, by name only, so
  * nothing is ever expanded. */
@@ -201,6 +233,52 @@ static int put_entity_ref(struct col_text *t, const xmlNode *n, struct core_err 
 	size_t len = col_entity_utf8((const char *)n->name, u);
 
 	return len ? put_text(t, u, len, 0, err) : 0;
+}
+
+/* An element's start: 1 to go on into its content, 0 to skip it. */
+static int el_enter(struct col_text *t, enum brk brk, int is_pre)
+{
+	switch (brk) {
+	case BRK_DROP:
+		return 0;
+	case BRK_BR:
+		if (t->pending_nl < 2)
+			t->pending_nl++;
+		return 0;
+	case BRK_CELL:
+		t->pending_space = 1;
+		break;
+	case BRK_LINE:
+		want_break(t, 1);
+		break;
+	case BRK_PARA:
+		want_break(t, 2);
+		if (is_pre)
+			t->pre++;
+		break;
+	case BRK_NONE:
+		break;
+	}
+	return 1;
+}
+
+static void el_leave(struct col_text *t, enum brk brk, int is_pre)
+{
+	switch (brk) {
+	case BRK_CELL:
+		t->pending_space = 1;
+		break;
+	case BRK_LINE:
+		want_break(t, 1);
+		break;
+	case BRK_PARA:
+		want_break(t, 2);
+		if (t->pre > 0 && is_pre)
+			t->pre--;
+		break;
+	default:
+		break;
+	}
 }
 
 /* Visits n on the way down; returns 1 to descend into its children, 0 to skip them,
@@ -225,49 +303,16 @@ static int enter(struct col_text *t, const xmlNode *n, int xml_refs, struct core
 	default: /* comments, processing instructions, DTDs (their children are declarations) */
 		return 0;
 	}
-	switch (tag_brk(n)) {
-	case BRK_DROP:
-		return 0;
-	case BRK_BR:
-		if (t->pending_nl < 2)
-			t->pending_nl++;
-		return 0;
-	case BRK_CELL:
-		t->pending_space = 1;
-		break;
-	case BRK_LINE:
-		want_break(t, 1);
-		break;
-	case BRK_PARA:
-		want_break(t, 2);
-		if (xmlStrcasecmp(n->name, BAD_CAST "pre") == 0)
-			t->pre++;
-		break;
-	case BRK_NONE:
-		break;
-	}
-	return 1;
+	enum brk brk = tag_brk(n);
+	return el_enter(t, brk, brk == BRK_PARA && xmlStrcasecmp(n->name, BAD_CAST "pre") == 0);
 }
 
 static void leave(struct col_text *t, const xmlNode *n)
 {
 	if (n->type != XML_ELEMENT_NODE)
 		return;
-	switch (tag_brk(n)) {
-	case BRK_CELL:
-		t->pending_space = 1;
-		break;
-	case BRK_LINE:
-		want_break(t, 1);
-		break;
-	case BRK_PARA:
-		want_break(t, 2);
-		if (t->pre > 0 && xmlStrcasecmp(n->name, BAD_CAST "pre") == 0)
-			t->pre--;
-		break;
-	default:
-		break;
-	}
+	enum brk brk = tag_brk(n);
+	el_leave(t, brk, brk == BRK_PARA && xmlStrcasecmp(n->name, BAD_CAST "pre") == 0);
 }
 
 int col_text_walk(struct col_text *t, const void *node, int xml_refs, struct core_err *err)
@@ -301,6 +346,327 @@ int col_text_walk(struct col_text *t, const void *node, int xml_refs, struct cor
 	return 0;
 }
 
+/* ---------------------------------------------------------------- fast path */
+
+/* Most feed HTML is a few paragraphs with links, emphasis and entities. For that
+ * subset the text is worked out here in one pass, the way libxml2's HTML parser would
+ * build the tree the walker above reads: the <p> it implies around leading text, its
+ * entity decoding. Anything outside the subset
+ * (comments, scripts, tables, unknown entities, odd syntax, a tag libxml2 would close
+ * on its own) gives up before any output is final, and the full parser runs instead.
+ * tests/unit/test_feed.c and fuzz_html compare the two on many inputs. */
+
+enum fast_kind {
+	FK_INLINE, /* phrase elements: anywhere, never hold a block */
+	FK_VOID,   /* br, img */
+	FK_BLOCK,  /* p, headings: where blocks may start; hold inline content */
+	FK_HOLDER, /* div, blockquote, li (FK_ITEM): hold blocks too */
+	FK_ITEM,
+	FK_LIST, /* ul, ol: hold only li */
+};
+
+struct fast_tag {
+	const char *name;
+	enum fast_kind kind;
+};
+
+/* Sorted by name for bsearch. */
+static const struct fast_tag fast_tags[] = {
+	{"a", FK_INLINE},     {"abbr", FK_INLINE},  {"b", FK_INLINE},    {"blockquote", FK_HOLDER},
+	{"br", FK_VOID},      {"cite", FK_INLINE},  {"code", FK_INLINE}, {"div", FK_HOLDER},
+	{"em", FK_INLINE},    {"h1", FK_BLOCK},	    {"h2", FK_BLOCK},	 {"h3", FK_BLOCK},
+	{"h4", FK_BLOCK},     {"h5", FK_BLOCK},	    {"h6", FK_BLOCK},	 {"i", FK_INLINE},
+	{"img", FK_VOID},     {"li", FK_ITEM},	    {"ol", FK_LIST},	 {"p", FK_BLOCK},
+	{"q", FK_INLINE},     {"s", FK_INLINE},	    {"small", FK_INLINE}, {"span", FK_INLINE},
+	{"strong", FK_INLINE}, {"sub", FK_INLINE},  {"sup", FK_INLINE},	 {"u", FK_INLINE},
+	{"ul", FK_LIST},
+};
+
+static const struct fast_tag fast_body = {"body", FK_HOLDER};
+
+static int fast_tag_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct fast_tag *)elem)->name);
+}
+
+#define FAST_DEPTH 32
+
+struct fast {
+	struct col_text *t;
+	const struct fast_tag *st[FAST_DEPTH];
+	int depth;   /* st[0] is the implied <body> */
+	int started; /* an element exists (libxml2 has implied <html><body>) */
+};
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_alnum(char c)
+{
+	return is_alpha(c) || (c >= '0' && c <= '9');
+}
+
+/* Opens an element (tag NULL: the <p> libxml2 implies around leading text). Returns 0
+ * to give up. */
+static int fast_open(struct fast *f, const struct fast_tag *tag)
+{
+	f->started = 1;
+	if (tag->kind == FK_VOID) {
+		enum brk brk = name_brk(tag->name);
+		if (el_enter(f->t, brk, 0))
+			el_leave(f->t, brk, 0);
+		return 1;
+	}
+	if (f->depth + 1 >= FAST_DEPTH)
+		return 0;
+	el_enter(f->t, name_brk(tag->name), 0);
+	f->depth++;
+	f->st[f->depth] = tag;
+	return 1;
+}
+
+/* Character data s[0..n) as libxml2 delivers it, implying <p> before any element. */
+static int fast_chars(struct fast *f, const char *s, size_t n, struct core_err *err)
+{
+	if (!f->started) {
+		const struct fast_tag *p = bsearch("p", fast_tags,
+						   sizeof fast_tags / sizeof fast_tags[0],
+						   sizeof fast_tags[0], fast_tag_cmp);
+		fast_open(f, p);
+	}
+	return put_text(f->t, s, n, 0, err);
+}
+
+/* Whether libxml2 would nest tag inside the current element as written, without
+ * closing anything on its own. */
+static int fast_nests(const struct fast *f, const struct fast_tag *tag)
+{
+	const struct fast_tag *top = f->st[f->depth];
+
+	switch (tag->kind) {
+	case FK_INLINE:
+		if (strcmp(tag->name, "a") == 0)
+			for (int d = 1; d <= f->depth; d++)
+				if (strcmp(f->st[d]->name, "a") == 0)
+					return 0;
+		return top->kind != FK_LIST;
+	case FK_VOID:
+		return top->kind != FK_LIST;
+	case FK_ITEM:
+		return top->kind == FK_LIST;
+	default: /* blocks, holders, lists */
+		return top->kind == FK_HOLDER || top->kind == FK_ITEM;
+	}
+}
+
+/* The tag at s (s[0] == '<'); *used gets its length. 1 done, 0 give up. */
+static int fast_tag(struct fast *f, const char *s, size_t n, size_t *used)
+{
+	char low[12];
+	size_t i = 1, k = 0;
+	int end = 0;
+
+	if (i < n && s[i] == '/') {
+		end = 1;
+		i++;
+	}
+	if (i >= n || !is_alpha(s[i]))
+		return 0;
+	while (i < n && is_alnum(s[i])) {
+		if (k + 1 >= sizeof low)
+			return 0;
+		low[k++] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+		i++;
+	}
+	low[k] = '\0';
+	const struct fast_tag *tag = bsearch(low, fast_tags, sizeof fast_tags / sizeof fast_tags[0],
+					     sizeof fast_tags[0], fast_tag_cmp);
+	if (!tag)
+		return 0;
+	if (end) {
+		if (i >= n || s[i] != '>' || f->depth == 0 || f->st[f->depth] != tag)
+			return 0;
+		el_leave(f->t, name_brk(tag->name), 0);
+		f->depth--;
+		*used = i + 1;
+		return 1;
+	}
+	/* attributes: name, or name="value" / name='value', each after a blank */
+	for (;;) {
+		if (i >= n)
+			return 0;
+		if (s[i] == '>') {
+			i++;
+			break;
+		}
+		if (s[i] == '/' && i + 1 < n && s[i + 1] == '>' && tag->kind == FK_VOID) {
+			i += 2;
+			break;
+		}
+		if (!is_blank(s[i]))
+			return 0;
+		while (i < n && is_blank(s[i]))
+			i++;
+		if (i < n && (s[i] == '>' || s[i] == '/'))
+			continue;
+		if (i >= n || !is_alpha(s[i]))
+			return 0;
+		while (i < n && (is_alnum(s[i]) || s[i] == '-' || s[i] == '_' || s[i] == ':'))
+			i++;
+		if (i < n && s[i] == '=') {
+			char q = i + 1 < n ? s[i + 1] : 0;
+			if (q != '"' && q != '\'')
+				return 0;
+			i += 2;
+			while (i < n && s[i] != q) {
+				if (s[i] == '<' || s[i] == '&' || ((unsigned char)s[i] < 0x20 &&
+								   !is_blank(s[i])))
+					return 0;
+				i++;
+			}
+			if (i >= n)
+				return 0;
+			i++;
+		}
+	}
+	if (!fast_nests(f, tag) || !fast_open(f, tag))
+		return 0;
+	*used = i;
+	return 1;
+}
+
+/* The reference at s (s[0] == '&') as UTF-8 into u: *ulen bytes, *used input bytes.
+ * 1 done, 0 give up. */
+static int fast_ref(const char *s, size_t n, char u[4], size_t *ulen, size_t *used)
+{
+	size_t i = 1;
+
+	if (i < n && is_blank(s[i])) { /* a lone ampersand stays itself */
+		u[0] = '&';
+		*ulen = 1;
+		*used = 1;
+		return 1;
+	}
+	if (i < n && s[i] == '#') {
+		unsigned long cp = 0;
+		int hex = 0, digits = 0;
+		i++;
+		if (i < n && (s[i] == 'x' || s[i] == 'X')) {
+			hex = 1;
+			i++;
+		}
+		for (; i < n && digits < 7; i++, digits++) {
+			char c = s[i];
+			if (c >= '0' && c <= '9')
+				cp = cp * (hex ? 16 : 10) + (unsigned long)(c - '0');
+			else if (hex && c >= 'a' && c <= 'f')
+				cp = cp * 16 + (unsigned long)(c - 'a' + 10);
+			else if (hex && c >= 'A' && c <= 'F')
+				cp = cp * 16 + (unsigned long)(c - 'A' + 10);
+			else
+				break;
+		}
+		/* only plain characters; controls, surrogates and non-characters go the
+		 * long way */
+		if (!digits || i >= n || s[i] != ';' || cp < 0x20 || (cp >= 0x7F && cp < 0xA0) ||
+		    (cp >= 0xD800 && cp < 0xE000) || cp == 0xFFFE || cp == 0xFFFF ||
+		    cp > 0x10FFFF)
+			return 0;
+		*ulen = utf8_put((unsigned int)cp, u);
+		*used = i + 1;
+		return 1;
+	}
+	char name[32];
+	size_t k = 0;
+	while (i < n && is_alnum(s[i])) {
+		if (k + 1 >= sizeof name)
+			return 0;
+		name[k++] = s[i++];
+	}
+	name[k] = '\0';
+	if (!k || i >= n || s[i] != ';' || !is_alpha(name[0]))
+		return 0;
+	*ulen = col_entity_utf8(name, u);
+	if (!*ulen)
+		return 0;
+	*used = i + 1;
+	return 1;
+}
+
+/* Character data up to the next markup: its length, 0 to give up (a character libxml2
+ * would refuse). *blank: nothing but blanks. */
+static size_t fast_span(const char *s, size_t n, int *blank)
+{
+	size_t i = 0;
+
+	*blank = 1;
+	while (i < n && s[i] != '<' && s[i] != '&') {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 && !is_blank((char)c))
+			return 0;
+		if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
+		    ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF))
+			return 0; /* U+FFFE, U+FFFF */
+		if (!is_blank((char)c))
+			*blank = 0;
+		i++;
+	}
+	return i;
+}
+
+/* 1 when s[0..n) (valid UTF-8) was turned into text in t, 0 when it is outside the
+ * subset (t is then to be reset), negative on error. */
+static int fast_text(struct col_text *t, const char *s, size_t n, struct core_err *err)
+{
+	struct fast f;
+	size_t i = 0;
+	int rc;
+
+	memset(&f, 0, sizeof f);
+	f.t = t;
+	f.st[0] = &fast_body;
+	if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		return 0;
+	while (i < n && is_blank(s[i]))
+		i++;
+	while (i < n) {
+		size_t used = 0;
+		if (s[i] == '<') {
+			if (!fast_tag(&f, s + i, n - i, &used))
+				return 0;
+		} else if (s[i] == '&') {
+			char u[4];
+			size_t ulen;
+			if (!fast_ref(s + i, n - i, u, &ulen, &used))
+				return 0;
+			if ((rc = fast_chars(&f, u, ulen, err)) < 0)
+				return rc;
+		} else {
+			int blank;
+			used = fast_span(s + i, n - i, &blank);
+			if (!used)
+				return 0;
+			/* libxml2 (2.9) keeps blanks before markup as text; at the end they
+			 * cannot show */
+			if (blank && i + used == n) {
+				i += used;
+				continue;
+			}
+			if ((rc = fast_chars(&f, s + i, used, err)) < 0)
+				return rc;
+		}
+		i += used;
+	}
+	return 1;
+}
+
 static void quiet_error(void *ctx, xmlErrorPtr e)
 {
 	(void)ctx;
@@ -309,6 +675,12 @@ static void quiet_error(void *ctx, xmlErrorPtr e)
 
 int col_html_to_text(const char *html, size_t len, char **out, struct core_err *err)
 {
+	return col_html_to_text_how(html, len, 1, out, NULL, err);
+}
+
+int col_html_to_text_how(const char *html, size_t len, int fast, char **out, int *was_fast,
+			 struct core_err *err)
+{
 	htmlParserCtxtPtr ctxt = NULL;
 	htmlDocPtr doc = NULL;
 	char *clean = NULL;
@@ -316,11 +688,14 @@ int col_html_to_text(const char *html, size_t len, char **out, struct core_err *
 	int rc = 0;
 
 	*out = NULL;
+	if (was_fast)
+		*was_fast = 0;
 	if (!html) {
 		html = "";
 		len = 0;
 	}
-	col_text_init(&t, 2 * len + 64);
+	size_t cap = 2 * len + 64;
+	col_text_init(&t, cap);
 	if (len > COL_HTML_MAX) {
 		rc = core_err_set(err, CORE_ELIMIT, "HTML exceeds %zu bytes (%zu)", COL_HTML_MAX,
 				  len);
@@ -343,6 +718,19 @@ int col_html_to_text(const char *html, size_t len, char **out, struct core_err *
 	if (skip == len) {
 		*out = col_text_finish(&t);
 		goto done;
+	}
+	if (fast) {
+		if ((rc = fast_text(&t, html, len, err)) < 0)
+			goto out;
+		if (rc == 1) {
+			rc = 0;
+			if (was_fast)
+				*was_fast = 1;
+			*out = col_text_finish(&t);
+			goto done;
+		}
+		col_text_release(&t);
+		col_text_init(&t, cap);
 	}
 	col_xml_quiet();
 	ctxt = htmlNewParserCtxt();

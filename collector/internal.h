@@ -5,6 +5,7 @@
 #ifndef INSPRAAK_COLLECTOR_INTERNAL_H
 #define INSPRAAK_COLLECTOR_INTERNAL_H
 
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include "core.h"
@@ -76,6 +77,36 @@ struct col_feed_meta {
 int col_parse_feed_meta(const char *body, size_t len, const char *content_type,
 			struct core_item_list *out, struct col_feed_meta *meta,
 			struct core_err *err);
+
+/* Hands items to another thread while the parser is still at work (collect.c stores
+ * a big feed on one core while the other parses it). The consumer reads out->v[i]
+ * only for i < ready, never out->n, and only while busy is set (it sets busy under mu
+ * when it takes an item and clears it when it asks for the next or stops); the parser
+ * grows out's array only while busy is clear. */
+struct col_pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t ready;
+	int busy;
+	int done; /* the parser has finished; rc is its result */
+	int rc;
+};
+/* col_parse_feed_meta feeding pipe (initialised by the caller). Always ends with
+ * done set, even on error; on error the items stay in out for the caller to release
+ * once the consumer has stopped (they are not dropped here, the consumer may be
+ * reading them). */
+int col_parse_feed_piped(const char *body, size_t len, const char *content_type,
+			 struct core_item_list *out, struct col_feed_meta *meta,
+			 struct col_pipe *pipe, struct core_err *err);
+/* 0, or -1 when the mutex or condition cannot be set up. */
+int col_pipe_init(struct col_pipe *pipe);
+void col_pipe_destroy(struct col_pipe *pipe);
+/* The consumer's side: waits until item i is published (1: out->v[i] may be read
+ * until the next call) or the parser is done without it (0). *parse_rc: the parser's
+ * result once it is done, else 0. A failed parse ends the items at once. */
+int col_pipe_take(struct col_pipe *pipe, size_t i, int *parse_rc);
+/* The consumer stops reading items (call before it goes away). */
+void col_pipe_leave(struct col_pipe *pipe);
 
 /* ---- JSON sources (jsonsrc.c) */
 
@@ -151,5 +182,12 @@ void col_text_release(struct col_text *t);
 size_t col_entity_utf8(const char *name, char out[4]);
 
 #define COL_HTML_MAX ((size_t)10 << 20)
+
+/* col_html_to_text with a choice: fast 1 lets the one-pass converter take the common
+ * subset of HTML (the same text as libxml2's parser, in a fraction of the time), 0
+ * always runs libxml2. *was_fast (may be NULL): whether the one-pass converter did it.
+ * For tests and fuzzing, which compare the two. */
+int col_html_to_text_how(const char *html, size_t len, int fast, char **out, int *was_fast,
+			 struct core_err *err);
 
 #endif

@@ -105,15 +105,15 @@ _Static_assert(N_MIGRATIONS == CORE_DB_SCHEMA_VERSION, "schema version and migra
 enum stmt {
 	ST_ITEM_FIND, ST_ITEM_INSERT, ST_ITEM_UPDATE, ST_DECLARED_INSERT, ST_SOURCE_FIND,
 	ST_SOURCE_INSERT, ST_SOURCE_UPDATE, ST_SUB_FIND, ST_SUB_INSERT, ST_COPY_FIND,
-	ST_SYND_URL, ST_SYND_TEXT, ST_COPY_INSERT, ST_SET_URL_KEY, ST_COUNT
+	ST_SYND_URL, ST_SYND_TEXT, ST_COPY_INSERT, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ITEM_FIND] = "SELECT id, content_hash FROM items WHERE source_id = ? AND external_id = ?",
 	[ST_ITEM_INSERT] =
 		"INSERT INTO items(source_id, external_id, url, author, title, text, lang,"
-		" published_at, collected_at, respondent_group, email, declared_stance, content_hash)"
-		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+		" published_at, collected_at, respondent_group, email, declared_stance, content_hash,"
+		" url_key) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 		/* New items are the common case (imports): try the insert first and look the
 		 * row up only when it exists, one index search instead of two. */
 		" ON CONFLICT(source_id, external_id) DO NOTHING",
@@ -139,7 +139,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 			 " ORDER BY id",
 	[ST_COPY_INSERT] = "INSERT OR IGNORE INTO item_sources(source_id, external_id, item_id,"
 			   " seen_at) VALUES(?,?,?,?)",
-	[ST_SET_URL_KEY] = "UPDATE items SET url_key = ? WHERE id = ?",
 };
 
 struct core_db {
@@ -533,28 +532,41 @@ void core_item_list_release(struct core_item_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int item_insert(struct core_db *db, int64_t source_id, struct core_item *it, int *inserted,
-		       struct core_err *err)
+/* The insert binds without copying (the item outlives the step) and rebinds every
+ * parameter each time, so no stale pointer is ever read. */
+static void bind_item_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* key: the item's URL key, "" for none. */
+static int item_insert(struct core_db *db, int64_t source_id, struct core_item *it,
+		       const char *key, int *inserted, struct core_err *err)
 {
 	sqlite3_stmt *st = db->st[ST_ITEM_INSERT];
 	char now[21];
 	int rc = 0;
 
-	now_iso(now);
+	if (!it->collected_at)
+		now_iso(now);
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, source_id);
-	bind_text(st, 2, it->external_id);
-	bind_text(st, 3, it->url);
-	bind_text(st, 4, it->author);
-	bind_text(st, 5, it->title);
-	bind_text(st, 6, it->text);
-	bind_text(st, 7, it->lang);
-	bind_text(st, 8, it->published_at);
-	bind_text(st, 9, it->collected_at ? it->collected_at : now);
-	bind_text(st, 10, it->group);
-	bind_text(st, 11, it->email);
-	bind_text(st, 12, it->declared_stance ? core_stance_name(it->declared_stance) : NULL);
-	bind_text(st, 13, it->content_hash);
+	bind_item_text(st, 2, it->external_id);
+	bind_item_text(st, 3, it->url);
+	bind_item_text(st, 4, it->author);
+	bind_item_text(st, 5, it->title);
+	bind_item_text(st, 6, it->text);
+	bind_item_text(st, 7, it->lang);
+	bind_item_text(st, 8, it->published_at);
+	bind_item_text(st, 9, it->collected_at ? it->collected_at : now);
+	bind_item_text(st, 10, it->group);
+	bind_item_text(st, 11, it->email);
+	bind_item_text(st, 12, it->declared_stance ? core_stance_name(it->declared_stance) : NULL);
+	bind_item_text(st, 13, it->content_hash);
+	bind_item_text(st, 14, key[0] ? key : NULL);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = db_fail(db, err, "cannot store item");
 		sqlite3_reset(st);
@@ -783,20 +795,11 @@ int core_db_item_put(struct core_db *db, int64_t source_id, struct core_item *it
 	}
 
 	/* New items are the common case otherwise (imports): the insert comes first. */
-	if ((rc = item_insert(db, source_id, it, &inserted, err)))
+	if ((rc = item_insert(db, source_id, it, key, &inserted, err)))
 		return rc;
 	if (inserted) {
-		if (key[0]) {
-			sqlite3_stmt *u = db->st[ST_SET_URL_KEY];
-			sqlite3_reset(u);
-			bind_text(u, 1, key);
-			sqlite3_bind_int64(u, 2, it->id);
-			if (sqlite3_step(u) != SQLITE_DONE)
-				rc = db_fail(db, err, "cannot store the item's URL key");
-			sqlite3_reset(u);
-		}
 		*result = CORE_PUT_NEW;
-		return rc;
+		return 0;
 	}
 	if ((rc = find_own(db, source_id, it, err)) <= 0)
 		return rc < 0 ? rc : db_fail(db, err, "cannot read items");
