@@ -114,7 +114,7 @@ static int review_token(const char *name)
 	}
 	hex[64] = 0;
 	printf("token for %s (give it to them; it is not stored): %s\n", name, tok);
-	printf("configuration, under \"review\": \"reviewers\": "
+	printf("for the configuration, in \"review\": {\"reviewers\": [...]}: "
 	       "{\"name\": \"%s\", \"token_sha256\": \"%s\"}\n", name, hex);
 	return 0;
 }
