@@ -140,7 +140,9 @@ static enum MHD_Result answer(struct srv_review *r, struct MHD_Connection *c, un
 	MHD_add_response_header(resp, "Content-Security-Policy", r->csp);
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	/* same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on
+	 * our own forms, and the Origin check could not tell them from a forged post. */
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	for (; extra && extra[0]; extra += 2)
 		MHD_add_response_header(resp, extra[0], extra[1]);
@@ -571,8 +573,10 @@ static int foreign_origin(struct MHD_Connection *c)
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	const char *rest;
 
+	/* "null" comes from privacy settings, not only from sandboxes: the CSRF token still
+	 * stands guard then. */
 	if (!origin || !strcmp(origin, "null"))
-		return origin != NULL;
+		return 0;
 	if (!host)
 		return 1;
 	rest = !strncmp(origin, "http://", 7) ? origin + 7

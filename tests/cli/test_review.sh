@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# test_review.sh: `inspraak review` end to end: every action on the command line, seen at
+# once in `themes` and `items --json` and kept by the next `analyze`; the audit log;
+# one-line errors for bad input; and the /review pages on a real server (loopback, free
+# port): redirect or 401 without a session, wrong token refused, login cookie flags,
+# POST without the CSRF token refused, actions with it, errors as HTTP errors.
+set -euo pipefail
+if [ -z "${INSPRAAK:-}" ] || [ ! -x "$INSPRAAK" ]; then
+	echo "skip: INSPRAAK is not set to the inspraak binary"
+	exit 77
+fi
+command -v curl >/dev/null || { echo "FAIL: curl is not installed" >&2; exit 1; }
+source "$(dirname "$0")/lib.sh"
+SRC=${SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$T"
+
+SRV_PID=""
+stop_server() {
+	if [ -n "$SRV_PID" ]; then
+		kill "$SRV_PID" 2>/dev/null || true
+		wait "$SRV_PID" 2>/dev/null || true
+		SRV_PID=""
+	fi
+}
+trap 'stop_server; cleanup' EXIT
+
+TOKEN=review-test-token-0123456789abcdef
+HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
+python3 - "$SRC/config/example/inspraak.json" "$HASH" >cfg.json <<'PY'
+import json, sys
+ex = json.load(open(sys.argv[1]))
+print(json.dumps({"database": "t.db", "vision": ex["vision"], "analysis": {"seed": 42},
+                  "review": {"reviewers": [{"name": "anna", "token_sha256": sys.argv[2]}],
+                             "session_ttl": "1h"}}))
+PY
+I() { "$INSPRAAK" --config cfg.json "$@"; }
+expect 0 I import "$SRC/demo/forms/formulier-export.csv" --text reactie --id id --time tijdstip \
+	--author naam --group groep --ambition ambitie --stance standpunt
+expect 0 I analyze
+I themes --json >themes.json
+I items --json >items.json
+T1=$(json_eval themes.json 'd[0]["id"]')
+T2=$(json_eval themes.json 'd[1]["id"]')
+T3=$(json_eval themes.json 'd[2]["id"]')
+# an item with an analysis stance, one to hide, one to move, two to split off
+read -r ITEM AMB OLD < <(json_eval items.json '" ".join(next((str(i["id"]), a["code"], a["stance"]) for i in d for a in i["ambitions"] if a["origin"] == "analysis"))')
+NEW=$([ "$OLD" = objection ] && echo support || echo objection)
+HIDE=$(json_eval items.json "[i['id'] for i in d if i['theme'] == '$T1' and i['id'] != $ITEM][0]")
+MOVE=$(json_eval items.json "[i['id'] for i in d if i['theme'] == '$T2' and i['id'] != $ITEM][0]")
+SPLIT=$(json_eval items.json "' '.join([str(i['id']) for i in d if i['theme'] == '$T1' and i['id'] not in ($ITEM, $HIDE)][:2])")
+[ "$(echo $SPLIT | wc -w)" = 2 ] || fail "no two items to split off"
+
+# --- every action, seen at once
+expect 0 I review rename "$T1" "Wachttijden aan de balie" --reviewer anna
+[ "$(I themes --json | python3 -c "import json,sys; print([t['label'] for t in json.load(sys.stdin) if t['id'] == '$T1'][0])")" = "Wachttijden aan de balie" ] || fail "rename not shown by themes"
+expect 0 I review set-stance "$ITEM" "$AMB" "$NEW" --reviewer anna
+I items --json >now.json
+[ "$(json_eval now.json "[(a['stance'], a['origin']) for i in d if i['id'] == $ITEM for a in i['ambitions'] if a['code'] == '$AMB'][0]")" = "('$NEW', 'reviewer')" ] || fail "set-stance not shown by items --json"
+expect 0 I review hide "$HIDE" --reason "bevat persoonsgegevens"
+I items --json >now.json
+[ "$(json_eval now.json "any(i['id'] == $HIDE for i in d)")" = False ] || fail "hidden item still listed"
+expect 0 I review move "$MOVE" "$T3"
+expect 0 I review split "$T1" $SPLIT --label "Afgesplitst"
+contains "$T/out" "new theme"
+SPLITTHEME=$(sed -n 's/.*new theme \(T[0-9]*\).*/\1/p' "$T/out")
+expect 0 I review merge "$T2" "$T3"
+expect 0 I review mark-reviewed "$ITEM"
+expect 0 I review note "$T3" "nog eens bekijken"
+expect 0 I review log --json
+[ "$(json_eval "$T/out" 'len(d)')" = 8 ] || fail "the log does not have 8 decisions"
+[ "$(json_eval "$T/out" 'd[0]["reviewer"] + " " + d[0]["action"] + " " + d[0]["after"]["label"]')" = "anna rename Wachttijden aan de balie" ] || fail "the log's first row is wrong"
+[ "$(json_eval "$T/out" 'd[1]["before"]["origin"]')" = analysis ] || fail "the log lacks the before state"
+[ "$(json_eval "$T/out" 'd[3]["reviewer"]')" != "" ] || fail "no default reviewer"
+
+# --- analyse again: every decision still applies
+expect 0 I analyze
+I themes --json >themes2.json
+I items --json >items2.json
+[ "$(json_eval themes2.json "[t['label'] for t in d if t['id'] == '$T1'][0]")" = "Wachttijden aan de balie" ] || fail "rename lost by analyze"
+[ "$(json_eval themes2.json "any(t['id'] == '$T2' for t in d)")" = False ] || fail "merged theme is back after analyze"
+[ "$(json_eval themes2.json "[t['label'] for t in d if t['id'] == '$SPLITTHEME'][0]")" = Afgesplitst ] || fail "split theme lost by analyze"
+[ "$(json_eval items2.json "[(a['stance'], a['origin']) for i in d if i['id'] == $ITEM for a in i['ambitions'] if a['code'] == '$AMB'][0]")" = "('$NEW', 'reviewer')" ] || fail "stance correction lost by analyze"
+[ "$(json_eval items2.json "any(i['id'] == $HIDE for i in d)")" = False ] || fail "hidden item back after analyze"
+[ "$(json_eval items2.json "[i['theme'] for i in d if i['id'] == $MOVE][0]")" = "$T3" ] || fail "moved item not in $T3 after analyze"
+for s in $SPLIT; do
+	[ "$(json_eval items2.json "[i['theme'] for i in d if i['id'] == $s][0]")" = "$SPLITTHEME" ] || fail "split item $s not in $SPLITTHEME"
+done
+expect 0 I export --format json --out ex
+[ "$(json_eval ex/summary.json 'd["reviewed_items"]')" = 4 ] || fail "reviewed_items is not 4 (stance, move, two split)"
+
+# --- bad input: one line, the right exit code
+expect 1 I review rename T999 x;             one_line_error "no theme 'T999'"
+expect 1 I review rename "$T1" "   ";         one_line_error "label is empty"
+expect 1 I review set-stance abc A1 support;  one_line_error "works on an item"
+expect 1 I review move 999999 "$T1";          one_line_error "no item 999999"
+expect 1 I review merge "$T1" "$T1";          one_line_error "into itself"
+expect 1 I review split "$T3" "$HIDE" --label x; one_line_error "is not in theme"
+expect 2 I review hide "$ITEM";               one_line_error "needs --reason"
+expect 2 I review set-stance "$ITEM" A1 maybe; one_line_error "stance must be"
+expect 2 I review set-stance "$ITEM" A9 support; one_line_error "no ambition 'A9'"
+expect 2 I review frobnicate 1;               one_line_error "not a review action"
+expect 2 I review rename "$T1";               one_line_error "usage: review rename"
+expect 2 I review log extra;                  one_line_error "takes no arguments"
+expect 2 I review;                            one_line_error "which action"
+expect 0 I help review;                       contains "$T/out" "review set-stance ITEM AMBITION STANCE"
+
+# --- the pages
+exec 4< <(exec "$INSPRAAK" --config cfg.json serve --listen 127.0.0.1:0 2>>"$T/serve.err")
+SRV_PID=$!
+read -r -t 10 line <&4 || fail "serve did not report its address"
+[[ "$line" =~ ^listening\ on\ (http://127\.0\.0\.1:[0-9]+)$ ]] || fail "serve printed '$line'"
+URL=${BASH_REMATCH[1]}
+code() { curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' "$@"; }
+
+[ "$(code "$URL/review")" = 303 ] || fail "no session: not redirected"
+grep -qi '^location: /review/login' "$T/hdr" || fail "no session: not sent to the login"
+[ "$(code -H 'Accept: application/json' "$URL/review/items/1")" = 401 ] || fail "no session (JSON): not 401"
+contains "$T/body" '"error"'
+[ "$(code -X POST -d 'label=x' "$URL/review/themes/$T1/rename")" = 401 ] || fail "POST without session: not 401"
+FT=$(curl -s "$URL/review/login" | sed -n 's/.*name="form_token" value="\([^"]*\)".*/\1/p')
+[ -n "$FT" ] || fail "the login page has no form token"
+[ "$(code -X POST --data-urlencode "token=wrong" --data-urlencode "form_token=$FT" "$URL/review/login")" = 401 ] || fail "wrong token: not 401"
+[ "$(code -X POST --data-urlencode "token=$TOKEN" --data-urlencode "form_token=forged" "$URL/review/login")" = 403 ] || fail "forged login form: not 403"
+[ "$(code -c jar -X POST --data-urlencode "token=$TOKEN" --data-urlencode "form_token=$FT" "$URL/review/login")" = 303 ] || fail "login: not 303"
+grep -i '^set-cookie: inspraak_review=' "$T/hdr" | grep -q 'HttpOnly; SameSite=Strict; Path=/review' || fail "cookie flags: $(grep -i set-cookie "$T/hdr")"
+[ "$(code -b jar "$URL/review")" = 200 ] || fail "overview: not 200"
+grep -qi "^content-security-policy: default-src 'none'; style-src 'sha256-" "$T/hdr" || fail "no CSP with the style hash"
+contains "$T/body" "Wachttijden aan de balie"
+CSRF=$(curl -s -b jar "$URL/review/themes/$T1" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
+[ ${#CSRF} = 64 ] || fail "no CSRF token on the theme page"
+[ "$(code -b jar -X POST -d 'label=Zonder+token' "$URL/review/themes/$T1/rename")" = 403 ] || fail "POST without CSRF: not 403"
+[ "$(code -b jar -X POST -d "label=Fout&csrf=${CSRF%?}0" "$URL/review/themes/$T1/rename")" = 403 ] || fail "POST with a wrong CSRF: not 403"
+[ "$(code -b jar -X POST -H 'Origin: http://evil.example' -d "label=x&csrf=$CSRF" "$URL/review/themes/$T1/rename")" = 403 ] || fail "cross-site POST: not 403"
+[ "$(code -b jar -X POST -H 'Content-Type: text/plain' -d "label=x&csrf=$CSRF" "$URL/review/themes/$T1/rename")" = 415 ] || fail "text/plain POST: not 415"
+[ "$(code -b jar -X POST -d "label=Balie+%26+wachttijd&csrf=$CSRF" "$URL/review/themes/$T1/rename")" = 303 ] || fail "rename with CSRF: not 303"
+[ "$(code -b jar "$URL/review/themes/$T1")" = 200 ] || fail "theme page: not 200"
+contains "$T/body" "Balie &amp; wachttijd"
+[ "$(code -b jar -X POST -d "reason=&csrf=$CSRF" "$URL/review/items/$ITEM/hide")" = 422 ] || fail "hide without reason: not 422"
+[ "$(code -b jar "$URL/review/items/999999")" = 404 ] || fail "unknown item: not 404"
+[ "$(code -b jar "$URL/review/themes/T999")" = 404 ] || fail "unknown theme: not 404"
+[ "$(code -b jar "$URL/review/search?page=0")" = 400 ] || fail "page 0: not 400"
+[ "$(code -b jar "$URL/review/search?stance=maybe")" = 400 ] || fail "bad stance: not 400"
+# search input that would be FTS5 syntax: quoted, never an error
+[ "$(code -b jar --get --data-urlencode 'q="balie" OR NEAR(x* AND' "$URL/review/search")" = 200 ] || fail "odd search: not 200"
+[ "$(code -b jar --get --data-urlencode 'q=balie' "$URL/review/search")" = 200 ] || fail "search: not 200"
+grep -q 'Pagina 1 van [0-9]* ([1-9][0-9]* reacties)' "$T/body" || fail "search for balie found nothing"
+[ "$(code -b jar "$URL/review/uncertain")" = 200 ] || fail "uncertain: not 200"
+[ "$(code -b jar "$URL/review/log?page=1")" = 200 ] || fail "log: not 200"
+contains "$T/body" "Balie &amp; wachttijd"
+[ "$(code -b jar -X POST -d "csrf=$CSRF" "$URL/review/logout")" = 303 ] || fail "logout: not 303"
+[ "$(code -b jar "$URL/review")" = 303 ] || fail "after logout the session still works"
+I review log --json >log.json
+[ "$(json_eval log.json 'd[-1]["reviewer"] + " " + d[-1]["after"]["label"]')" = "anna Balie & wachttijd" ] || fail "the page's rename is not in the log as anna"
+stop_server
+echo ok
