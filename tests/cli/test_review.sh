@@ -39,26 +39,33 @@ expect 0 I import "$SRC/demo/forms/formulier-export.csv" --text reactie --id id 
 expect 0 I analyze
 I themes --json >themes.json
 I items --json >items.json
-T1=$(json_eval themes.json 'd[0]["id"]')
-T2=$(json_eval themes.json 'd[1]["id"]')
-T3=$(json_eval themes.json 'd[2]["id"]')
-# an item with an analysis stance, one to hide, one to move, two to split off
-read -r ITEM AMB OLD < <(json_eval items.json '" ".join(next((str(i["id"]), a["code"], a["stance"]) for i in d for a in i["ambitions"] if a["origin"] == "analysis"))')
-NEW=$([ "$OLD" = objection ] && echo support || echo objection)
-HIDE=$(json_eval items.json "[i['id'] for i in d if i['theme'] == '$T1' and i['id'] != $ITEM][0]")
-MOVE=$(json_eval items.json "[i['id'] for i in d if i['theme'] == '$T2' and i['id'] != $ITEM][0]")
-SPLIT=$(json_eval items.json "' '.join([str(i['id']) for i in d if i['theme'] == '$T1' and i['id'] not in ($ITEM, $HIDE)][:2])")
+# the themes, an item with an analysis stance, one to hide, one to move, two to split off
+eval "$(python3 - <<'PY'
+import json
+t = json.load(open("themes.json")); d = json.load(open("items.json"))
+item, amb, old = next((i["id"], a["code"], a["stance"]) for i in d for a in i["ambitions"] if a["origin"] == "analysis")
+t1, t2, t3 = t[0]["id"], t[1]["id"], t[2]["id"]
+hide = [i["id"] for i in d if i["theme"] == t1 and i["id"] != item][0]
+move = [i["id"] for i in d if i["theme"] == t2 and i["id"] != item][0]
+split = [i["id"] for i in d if i["theme"] == t1 and i["id"] not in (item, hide)][:2]
+print(f"T1={t1} T2={t2} T3={t3} ITEM={item} AMB={amb} OLD={old} HIDE={hide} MOVE={move}")
+print("SPLIT='%s'" % " ".join(map(str, split)))
+PY
+)"
 [ "$(echo $SPLIT | wc -w)" = 2 ] || fail "no two items to split off"
+NEW=$([ "$OLD" = objection ] && echo support || echo objection)
+# check FILE EXPR MESSAGE: EXPR (Python, over the JSON as d) must be true
+check() { [ "$(json_eval "$1" "$2")" = True ] || fail "$3"; }
 
 # --- every action, seen at once
 expect 0 I review rename "$T1" "Wachttijden aan de balie" --reviewer anna
-[ "$(I themes --json | python3 -c "import json,sys; print([t['label'] for t in json.load(sys.stdin) if t['id'] == '$T1'][0])")" = "Wachttijden aan de balie" ] || fail "rename not shown by themes"
+I themes --json >now.json
+check now.json "[t['label'] for t in d if t['id'] == '$T1'] == ['Wachttijden aan de balie']" "rename not shown by themes"
 expect 0 I review set-stance "$ITEM" "$AMB" "$NEW" --reviewer anna
-I items --json >now.json
-[ "$(json_eval now.json "[(a['stance'], a['origin']) for i in d if i['id'] == $ITEM for a in i['ambitions'] if a['code'] == '$AMB'][0]")" = "('$NEW', 'reviewer')" ] || fail "set-stance not shown by items --json"
 expect 0 I review hide "$HIDE" --reason "bevat persoonsgegevens"
 I items --json >now.json
-[ "$(json_eval now.json "any(i['id'] == $HIDE for i in d)")" = False ] || fail "hidden item still listed"
+check now.json "[(a['stance'], a['origin']) for i in d if i['id'] == $ITEM for a in i['ambitions'] if a['code'] == '$AMB'] == [('$NEW', 'reviewer')]" "set-stance not shown by items --json"
+check now.json "not any(i['id'] == $HIDE for i in d)" "hidden item still listed"
 expect 0 I review move "$MOVE" "$T3"
 expect 0 I review split "$T1" $SPLIT --label "Afgesplitst"
 contains "$T/out" "new theme"
@@ -67,26 +74,23 @@ expect 0 I review merge "$T2" "$T3"
 expect 0 I review mark-reviewed "$ITEM"
 expect 0 I review note "$T3" "nog eens bekijken"
 expect 0 I review log --json
-[ "$(json_eval "$T/out" 'len(d)')" = 8 ] || fail "the log does not have 8 decisions"
-[ "$(json_eval "$T/out" 'd[0]["reviewer"] + " " + d[0]["action"] + " " + d[0]["after"]["label"]')" = "anna rename Wachttijden aan de balie" ] || fail "the log's first row is wrong"
-[ "$(json_eval "$T/out" 'd[1]["before"]["origin"]')" = analysis ] || fail "the log lacks the before state"
-[ "$(json_eval "$T/out" 'd[3]["reviewer"]')" != "" ] || fail "no default reviewer"
+check "$T/out" "len(d) == 8 and d[0]['reviewer'] == 'anna' and d[0]['action'] == 'rename' and d[0]['after']['label'] == 'Wachttijden aan de balie'" "the log's first row or length is wrong"
+check "$T/out" "d[1]['before']['origin'] == 'analysis' and d[1]['after']['stance'] == '$NEW'" "the log lacks the before state"
+check "$T/out" "d[3]['reviewer'] != '' and d[6]['note'] is None and d[7]['note'] == 'nog eens bekijken'" "no default reviewer or note"
 
 # --- analyse again: every decision still applies
 expect 0 I analyze
 I themes --json >themes2.json
 I items --json >items2.json
-[ "$(json_eval themes2.json "[t['label'] for t in d if t['id'] == '$T1'][0]")" = "Wachttijden aan de balie" ] || fail "rename lost by analyze"
-[ "$(json_eval themes2.json "any(t['id'] == '$T2' for t in d)")" = False ] || fail "merged theme is back after analyze"
-[ "$(json_eval themes2.json "[t['label'] for t in d if t['id'] == '$SPLITTHEME'][0]")" = Afgesplitst ] || fail "split theme lost by analyze"
-[ "$(json_eval items2.json "[(a['stance'], a['origin']) for i in d if i['id'] == $ITEM for a in i['ambitions'] if a['code'] == '$AMB'][0]")" = "('$NEW', 'reviewer')" ] || fail "stance correction lost by analyze"
-[ "$(json_eval items2.json "any(i['id'] == $HIDE for i in d)")" = False ] || fail "hidden item back after analyze"
-[ "$(json_eval items2.json "[i['theme'] for i in d if i['id'] == $MOVE][0]")" = "$T3" ] || fail "moved item not in $T3 after analyze"
-for s in $SPLIT; do
-	[ "$(json_eval items2.json "[i['theme'] for i in d if i['id'] == $s][0]")" = "$SPLITTHEME" ] || fail "split item $s not in $SPLITTHEME"
-done
+check themes2.json "[t['label'] for t in d if t['id'] == '$T1'] == ['Wachttijden aan de balie']" "rename lost by analyze"
+check themes2.json "not any(t['id'] == '$T2' for t in d)" "merged theme is back after analyze"
+check themes2.json "[t['label'] for t in d if t['id'] == '$SPLITTHEME'] == ['Afgesplitst']" "split theme lost by analyze"
+check items2.json "[(a['stance'], a['origin']) for i in d if i['id'] == $ITEM for a in i['ambitions'] if a['code'] == '$AMB'] == [('$NEW', 'reviewer')]" "stance correction lost by analyze"
+check items2.json "not any(i['id'] == $HIDE for i in d)" "hidden item back after analyze"
+check items2.json "[i['theme'] for i in d if i['id'] == $MOVE] == ['$T3']" "moved item not in $T3 after analyze"
+check items2.json "{i['theme'] for i in d if str(i['id']) in '$SPLIT'.split()} == {'$SPLITTHEME'}" "split items not in $SPLITTHEME after analyze"
 expect 0 I export --format json --out ex
-[ "$(json_eval ex/summary.json 'd["reviewed_items"]')" = 4 ] || fail "reviewed_items is not 4 (stance, move, two split)"
+check ex/summary.json "d['reviewed_items'] == 4" "reviewed_items is not 4 (stance, move, two split)"
 
 # --- bad input: one line, the right exit code
 expect 1 I review rename T999 x;             one_line_error "no theme 'T999'"
@@ -150,6 +154,6 @@ contains "$T/body" "Balie &amp; wachttijd"
 [ "$(code -b jar -X POST -d "csrf=$CSRF" "$URL/review/logout")" = 303 ] || fail "logout: not 303"
 [ "$(code -b jar "$URL/review")" = 303 ] || fail "after logout the session still works"
 I review log --json >log.json
-[ "$(json_eval log.json 'd[-1]["reviewer"] + " " + d[-1]["after"]["label"]')" = "anna Balie & wachttijd" ] || fail "the page's rename is not in the log as anna"
+check log.json "d[-1]['reviewer'] == 'anna' and d[-1]['after']['label'] == 'Balie & wachttijd'" "the page's rename is not in the log as anna"
 stop_server
 echo ok
