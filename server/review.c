@@ -57,13 +57,14 @@ static int random_hex(char *out, size_t bytes)
 	return 0;
 }
 
-/* Equal strings of equal length, in time that depends only on the length. */
+/* Equal strings, in time that depends only on the length of a (the secret we hold);
+ * b is never read past its end. */
 static int same_secret(const char *a, const char *b)
 {
-	size_t n = strlen(a);
-	unsigned char d = n != strlen(b);
+	size_t n = strlen(a), nb = strlen(b);
+	unsigned char d = n != nb;
 	for (size_t i = 0; i < n; i++)
-		d |= (unsigned char)(a[i] ^ (b[i] ? b[i] : 0xff));
+		d |= (unsigned char)(a[i] ^ (i < nb ? b[i] : 0));
 	return d == 0;
 }
 

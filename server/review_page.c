@@ -26,7 +26,9 @@ const char rv_css[] =
 	"padding:.25rem 1rem;background:#f4f6f8}"
 	".flash{border:2px solid #1a7f37;padding:.5rem 1rem}"
 	".err{border:2px solid #a00;padding:.5rem 1rem}"
-	".muted{color:#555}.tag{border:1px solid #888;border-radius:3px;padding:0 .3rem;"
+	".muted{color:#555}header .muted{color:#dde}"
+	"dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem}dd{margin:0}"
+	"td code{white-space:normal;overflow-wrap:anywhere}.tag{border:1px solid #888;border-radius:3px;padding:0 .3rem;"
 	"margin-right:.3rem;white-space:nowrap}.reviewer{border-color:#1a7f37;font-weight:bold}"
 	"button,input,select{font:inherit}:focus{outline:3px solid #0b57d0;outline-offset:2px}";
 
@@ -440,15 +442,14 @@ int rv_page_theme(struct rv_view *v, struct core_buf *out)
 		E(t->top_terms.v[i]);
 		P("%s", i + 1 < t->top_terms.n ? ", " : "");
 	}
-	P("</p><h2>Citaten</h2>");
+	P("</p><h2>Citaten</h2><table><tbody>");
 	for (size_t i = 0; i < t->n_quotes && i < 5; i++) {
 		struct core_review_query one = {.item = t->quotes[i]};
 		struct list l = {.v = v, .out = out};
-		P("<table><tbody>");
 		if ((rc = core_db_review_items(v->db, &one, list_row, &l, NULL, &err)))
 			goto out;
-		P("</tbody></table>");
 	}
+	P("</tbody></table>");
 	/* Theme actions. */
 	P("<h2>Acties</h2><form class=\"inline\" method=\"post\" action=\"%s/rename\">", path);
 	if ((rc = csrf_field(v, out)))
@@ -459,7 +460,7 @@ int rv_page_theme(struct rv_view *v, struct core_buf *out)
 	  "<form class=\"inline\" method=\"post\" action=\"%s/merge\">", path);
 	if ((rc = csrf_field(v, out)))
 		goto out;
-	P("<label>Samenvoegen met <select name=\"into\">");
+	P("<label>Dit thema opnemen in <select name=\"into\">");
 	for (size_t i = 0; i < n; i++) {
 		if (&themes[i] == t)
 			continue;

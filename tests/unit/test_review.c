@@ -423,6 +423,12 @@ static void review_search_and_pages(void **state)
 		assert_int_equal(total, 1);
 		assert_int_equal(core_db_review_items(x->db, &old, collect, &p, &total, &err), 0);
 		assert_int_equal(total, 0);
+		/* an item stored after the last search is indexed by the next one */
+		struct core_item late = {.external_id = "late", .text = "Een zeldzaam woord: kwispel"};
+		struct core_review_query k = {.match = "kwispel"};
+		assert_int_equal(core_db_item_put(x->db, src, &late, &put, &err), 0);
+		assert_int_equal(core_db_review_items(x->db, &k, collect, &p, &total, &err), 0);
+		assert_int_equal(total, 1);
 	}
 	/* uncertain: lowest analysis score first; a marked item leaves the list */
 	struct core_review_query u = {.uncertain = 1};
