@@ -108,6 +108,14 @@ expect 2 I review log extra;                  one_line_error "takes no arguments
 expect 2 I review;                            one_line_error "which action"
 expect 0 I help review;                       contains "$T/out" "review set-stance ITEM AMBITION STANCE"
 
+# --- configuration: every error names its JSON path
+python3 -c 'import json; c = json.load(open("cfg.json")); c["review"]["reviewers"][0]["token_sha256"] = "abc"; json.dump(c, open("bad.json", "w"))'
+expect 3 "$INSPRAAK" --config bad.json check-config; one_line_error '\$\.review\.reviewers\[0\]\.token_sha256: must be the SHA-256'
+python3 -c 'import json; c = json.load(open("cfg.json")); c["review"]["session_tll"] = "1h"; json.dump(c, open("bad.json", "w"))'
+expect 3 "$INSPRAAK" --config bad.json check-config; one_line_error "review.session_tll: unknown key .*did you mean 'session_ttl'"
+expect 0 I review token bert
+contains "$T/out" '"name": "bert", "token_sha256": "'
+
 # --- the pages
 exec 4< <(exec "$INSPRAAK" --config cfg.json serve --listen 127.0.0.1:0 2>>"$T/serve.err")
 SRV_PID=$!

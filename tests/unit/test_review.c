@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "support.h"
 
@@ -451,12 +452,40 @@ static void review_search_and_pages(void **state)
 	assert_int_equal(core_db_review_items(x->db, &l, collect, &p, NULL, &err), CORE_ELIMIT);
 }
 
+/* A store of schema 3 with items, as before this issue: migration 4 must index them. It
+ * is made by taking a fresh store back to version 3. */
+static void review_migration_indexes_old_items(void **state)
+{
+	struct fx *x = *state;
+	struct core_err err = {0};
+	struct core_review_query q = {.match = "website"};
+	struct page p = {0};
+	int64_t total = 0;
+	sqlite3 *h = NULL;
+
+	core_db_close(x->db);
+	x->db = NULL;
+	assert_int_equal(sqlite3_open(x->path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h,
+		"DROP TRIGGER items_fts_delete; DROP TRIGGER items_fts_update;"
+		"DROP TABLE items_fts; DROP TABLE items_fts_state; DROP INDEX item_themes_theme;"
+		"ALTER TABLE items DROP COLUMN reviewed_at; PRAGMA user_version = 3;",
+		NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_non_null(x->db = core_db_open(x->path, &err));
+	assert_int_equal(core_db_schema_version(x->db), 4);
+	assert_int_equal(core_db_review_items(x->db, &q, collect, &p, &total, &err), 0);
+	assert_int_equal(total, 1);
+	assert_int_equal(p.ids[0], x->ids[3]);
+}
+
 int test_review(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(review_store_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(review_reapply, setup, teardown),
 		cmocka_unit_test_setup_teardown(review_search_and_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(review_migration_indexes_old_items, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("review", tests, NULL, NULL);
 }
