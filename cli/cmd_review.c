@@ -55,6 +55,13 @@ static int print_log_row(const struct core_decision *d, void *ctx)
 	return 0;
 }
 
+static int skip_row(const struct core_decision *d, void *ctx)
+{
+	(void)d;
+	(void)ctx;
+	return 0;
+}
+
 static int review_log(struct cli *cli, int json, const char *target, const char *reviewer,
 		      long limit)
 {
@@ -66,6 +73,16 @@ static int review_log(struct cli *cli, int json, const char *target, const char 
 	if (target) {
 		f.target_id = target;
 		f.target_kind = strspn(target, "0123456789") == strlen(target) ? "item" : "theme";
+	}
+	if (limit > 0) { /* the latest N, still oldest first */
+		struct core_decision_filter count = f;
+		int64_t total = 0;
+		count.limit = 1;
+		if ((rc = core_db_decisions_each(cli->db, &count, skip_row, NULL, &total, &err))) {
+			json_decref(arr);
+			return cli_fail(&err);
+		}
+		f.offset = total > limit ? total - limit : 0;
 	}
 	if (!json)
 		printf("%-5s %-20s %-12s %-13s %-6s %-8s %s\n", "ID", "TIME", "REVIEWER", "ACTION",

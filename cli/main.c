@@ -90,7 +90,7 @@ static const struct cli_option review_opts[] = {
 	{"--note TEXT", "a note kept with the decision"},
 	{"--json", "log: print a JSON array"},
 	{"--target ID", "log: only decisions on this item or theme"},
-	{"--limit N", "log: at most N decisions"},
+	{"--limit N", "log: only the latest N decisions"},
 	{0},
 };
 static const struct cli_option no_opts[] = {{0}};

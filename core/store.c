@@ -2086,8 +2086,11 @@ static void stance_fill(sqlite3_stmt *st, struct core_item_stance *s)
 	s->evidence = col_dup(st, 4);
 }
 
-/* Indexes the items stored since the last search, in one transaction (a bulk insert is
- * several times cheaper than a trigger per imported row). */
+/* Indexes the items stored since the last search, in one transaction: a bulk insert is
+ * several times cheaper than a trigger per imported row, and than smaller transactions
+ * (FTS5 merges its segments at every commit: 20,000-row chunks took 86 s for 1M items,
+ * one transaction 10 s). It holds the write lock as long as the import that stored them
+ * did; the intake's writer waits (busy timeout) or answers 503 meanwhile. */
 static int search_sync(struct core_db *db, struct core_err *err)
 {
 	sqlite3_stmt *st;

@@ -128,8 +128,8 @@ static int wants_json(struct MHD_Connection *c)
 }
 
 static enum MHD_Result answer(struct srv_review *r, struct MHD_Connection *c, unsigned status,
-			    const char *type, const char *body, size_t len,
-			    const char *const *extra)
+			      const char *type, const char *body, size_t len,
+			      const char *const *extra)
 {
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);

@@ -73,6 +73,10 @@ SPLITTHEME=$(sed -n 's/.*new theme \(T[0-9]*\).*/\1/p' "$T/out")
 expect 0 I review merge "$T2" "$T3"
 expect 0 I review mark-reviewed "$ITEM"
 expect 0 I review note "$T3" "nog eens bekijken"
+expect 0 I review log --json --limit 1 --target "$T1"
+check "$T/out" "[x['action'] for x in d] == ['split']" "log --limit --target is not the latest decision on $T1"
+expect 0 I review log
+[ "$(wc -l <"$T/out")" = 9 ] || fail "the log table does not have a header and 8 rows"
 expect 0 I review log --json
 check "$T/out" "len(d) == 8 and d[0]['reviewer'] == 'anna' and d[0]['action'] == 'rename' and d[0]['after']['label'] == 'Wachttijden aan de balie'" "the log's first row or length is wrong"
 check "$T/out" "d[1]['before']['origin'] == 'analysis' and d[1]['after']['stance'] == '$NEW'" "the log lacks the before state"
