@@ -214,6 +214,7 @@ static int apply_one(const struct core_decision *d, void *ctx)
 	if (!strcmp(d->action, "hide") || !strcmp(d->action, "unhide") ||
 	    !strcmp(d->action, "mark-reviewed") || !strcmp(d->action, "note")) {
 		json_decref(after);
+		ap->rv->kept++;
 		return 0;
 	}
 	if (!strcmp(d->target_kind, "theme")) {
@@ -290,12 +291,31 @@ int ana_review_apply(struct core_db *db, struct core_run *run, struct ana_review
 	return rc;
 }
 
+static int count_row(const struct core_decision *d, void *ctx)
+{
+	(void)d;
+	(void)ctx;
+	return 0;
+}
+
 int ana_review_save(struct core_db *db, struct core_run *run, struct core_err *err)
 {
+	struct core_decision_filter one = {.limit = 1};
+	struct core_err ignored = {0};
 	struct ana_review rv;
+	int64_t seen, now = 0;
 	int rc = ana_review_apply(db, run, &rv, err);
+
+	seen = (int64_t)(rv.applied + rv.skipped);
 	if (rc == 0)
 		rc = core_db_run_save(db, run, err);
+	/* A decision taken between reading the log and saving went to the previous run
+	 * only: say so (the next analyze applies it; the log has it). */
+	if (rc == 0 && core_db_decisions_each(db, &one, count_row, NULL, &now, &ignored) == 0 &&
+	    now > seen + (int64_t)rv.kept)
+		core_log(CORE_LOG_WARN, "analysis: %lld review decision(s) arrived while the run was "
+			 "saved; run 'inspraak analyze' again to apply them",
+			 (long long)(now - seen - (int64_t)rv.kept));
 	ana_review_release(&rv);
 	return rc;
 }

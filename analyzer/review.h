@@ -12,6 +12,7 @@ struct ana_review {
 	void **owned;
 	size_t n_owned, cap;
 	size_t applied, skipped; /* decisions applied, decisions with nothing to act on */
+	size_t kept;             /* hides, marks, notes: on the items, not in the run */
 };
 
 /* Applies every decision of the audit log, oldest first, to run (themes, per-item theme

@@ -254,6 +254,9 @@ out:
 	return rc;
 }
 
+static int history_row(const struct core_decision *d, void *ctx);
+static int log_head(struct core_buf *out);
+
 /* ---------------------------------------------------------------- item lists */
 
 struct list {
@@ -486,7 +489,14 @@ int rv_page_theme(struct rv_view *v, struct core_buf *out)
 		goto out;
 	P("<fieldset><legend>Gekozen reacties afsplitsen naar een nieuw thema</legend>"
 	  "<label>Label van het nieuwe thema <input name=\"label\" required maxlength=\"200\">"
-	  "</label> <button>Afsplitsen</button></fieldset></form>");
+	  "</label> <button>Afsplitsen</button></fieldset></form><h2>Geschiedenis</h2>");
+	{
+		struct core_decision_filter f = {.target_kind = "theme", .target_id = t->id};
+		if ((rc = log_head(out)) ||
+		    (rc = core_db_decisions_each(v->db, &f, history_row, out, NULL, &err)))
+			goto out;
+	}
+	P("</tbody></table>");
 	rc = tail(out);
 out:
 	if (rc && !v->error[0] && err.msg[0])
