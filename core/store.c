@@ -2051,7 +2051,9 @@ int core_db_decisions_each(struct core_db *db, const struct core_decision_filter
 }
 
 /* Turns what a person typed into an FTS5 query that cannot be a syntax error: every
- * word quoted, all of them required. "" when nothing searchable is left. */
+ * word quoted, all of them required; words of four bytes or more also match as a
+ * prefix, so "wachttijd" finds "wachttijden" (the index does not stem). "" when nothing
+ * searchable is left. */
 static int fts_query(const char *in, struct core_buf *out, struct core_err *err)
 {
 	const char *p = in;
@@ -2070,7 +2072,7 @@ static int fts_query(const char *in, struct core_buf *out, struct core_err *err)
 		for (size_t i = 0; i < n; i++)
 			word |= isalnum((unsigned char)p[i]) || (unsigned char)p[i] >= 0x80;
 		if (word && (core_buf_puts(out, out->len ? " \"" : "\"") ||
-			     core_buf_append(out, p, n) || core_buf_puts(out, "\"")))
+			     core_buf_append(out, p, n) || core_buf_puts(out, n >= 4 ? "\"*" : "\"")))
 			return core_err_set(err, CORE_ELIMIT, "the search is too long");
 		p += n;
 	}

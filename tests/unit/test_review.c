@@ -422,6 +422,9 @@ static void review_search_and_pages(void **state)
 		struct core_review_query w = {.match = "wachttijden"}, old = {.match = "ouderen"};
 		assert_int_equal(core_db_review_items(x->db, &w, collect, &p, &total, &err), 0);
 		assert_int_equal(total, 1);
+		struct core_review_query pre = {.match = "wachttijd"}; /* a prefix finds it too */
+		assert_int_equal(core_db_review_items(x->db, &pre, collect, &p, &total, &err), 0);
+		assert_int_equal(total, 1);
 		assert_int_equal(core_db_review_items(x->db, &old, collect, &p, &total, &err), 0);
 		assert_int_equal(total, 0);
 		/* an item stored after the last search is indexed by the next one */
