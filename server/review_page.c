@@ -172,27 +172,49 @@ static int tally_add(const char *key, enum core_stance s, int64_t n, void *ctx)
 	return 0;
 }
 
-static int split_cells(struct core_buf *out, const struct tally *t)
+/* The four stance counts and the total; each count links to the items behind it
+ * (base is a URL with a query string, already escaped for an attribute). */
+static int split_cells(struct core_buf *out, const struct tally *t, const char *base)
 {
 	int64_t sum = 0;
-	for (int s = 1; s <= 4; s++)
-		sum += t ? t->n[s] : 0;
-	return core_buf_printf(out, "<td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
-			       "<td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
-			       "<td class=\"n\">%lld</td>", (long long)(t ? t->n[1] : 0),
-			       (long long)(t ? t->n[2] : 0), (long long)(t ? t->n[3] : 0),
-			       (long long)(t ? t->n[4] : 0), (long long)sum);
+	int rc = 0;
+
+	for (int s = 1; s <= 4 && !rc; s++) {
+		int64_t n = t ? t->n[s] : 0;
+		sum += n;
+		if (n)
+			rc = core_buf_printf(out, "<td class=\"n\"><a href=\"%s&amp;stance=%s\">%lld"
+					     "</a></td>", base, core_stance_name((enum core_stance)s),
+					     (long long)n);
+		else
+			rc = core_buf_puts(out, "<td class=\"n\">0</td>");
+	}
+	return rc ? rc : core_buf_printf(out, "<td class=\"n\">%lld</td>", (long long)sum);
+}
+
+/* base = prefix, value url-encoded, suffix: the links of split_cells. */
+static int link_base(struct core_buf *b, const char *prefix, const char *value,
+		     const char *suffix)
+{
+	int rc;
+	b->len = 0;
+	if ((rc = core_buf_puts(b, prefix)) || (rc = url_enc(b, value)) ||
+	    (rc = core_buf_puts(b, suffix)))
+		return rc;
+	return 0;
 }
 
 int rv_page_overview(struct rv_view *v, struct core_buf *out)
 {
 	struct tallies amb = {0}, th = {0};
 	struct core_run_info info = {0};
+	struct core_buf base;
 	struct core_theme *themes = NULL;
 	struct core_err err = {0};
 	size_t n = 0;
 	int rc;
 
+	core_buf_init(&base, 512);
 	if ((rc = head(v, out, "Overzicht")))
 		goto out;
 	if (core_db_run_latest(v->db, &info, &err)) {
@@ -219,7 +241,8 @@ int rv_page_overview(struct rv_view *v, struct core_buf *out)
 		P("</a> ");
 		E(a->title);
 		P("</th>");
-		if ((rc = split_cells(out, tally_of(&amb, a->code))))
+		if ((rc = link_base(&base, "/review/search?ambition=", a->code, "")) ||
+		    (rc = split_cells(out, tally_of(&amb, a->code), base.data)))
 			goto out;
 		P("</tr>");
 	}
@@ -236,7 +259,8 @@ int rv_page_overview(struct rv_view *v, struct core_buf *out)
 		P("</a></td><td>");
 		E(themes[i].label);
 		P("</td><td class=\"n\">%lld</td>", (long long)themes[i].size);
-		if ((rc = split_cells(out, tally_of(&th, themes[i].id))))
+		if ((rc = link_base(&base, "/review/themes/", themes[i].id, "?page=1")) ||
+		    (rc = split_cells(out, tally_of(&th, themes[i].id), base.data)))
 			goto out;
 		P("</tr>");
 	}
@@ -250,6 +274,7 @@ out:
 	free(themes);
 	free(amb.v);
 	free(th.v);
+	core_buf_release(&base);
 	core_run_info_release(&info);
 	return rc;
 }

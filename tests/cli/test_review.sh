@@ -142,6 +142,7 @@ grep -i '^set-cookie: inspraak_review=' "$T/hdr" | grep -q 'HttpOnly; SameSite=S
 [ "$(code -b jar "$URL/review")" = 200 ] || fail "overview: not 200"
 grep -qi "^content-security-policy: default-src 'none'; style-src 'sha256-" "$T/hdr" || fail "no CSP with the style hash"
 contains "$T/body" "Wachttijden aan de balie"
+grep -q 'href="/review/search?ambition=A[0-9]&amp;stance=\(support\|objection\)"' "$T/body" || fail "the matrix does not link to its items"
 CSRF=$(curl -s -b jar "$URL/review/themes/$T1" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
 [ ${#CSRF} = 64 ] || fail "no CSRF token on the theme page"
 [ "$(code -b jar -X POST -d 'label=Zonder+token' "$URL/review/themes/$T1/rename")" = 403 ] || fail "POST without CSRF: not 403"
