@@ -170,4 +170,17 @@ contains "$T/body" "Balie &amp; wachttijd"
 I review log --json >log.json
 check log.json "d[-1]['reviewer'] == 'anna' and d[-1]['after']['label'] == 'Balie & wachttijd'" "the page's rename is not in the log as anna"
 stop_server
+
+# --- from another machine: refused unless review.allow_remote (skipped without an address)
+IP=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$' | grep -v '^127\.' | head -1 || true)
+if [ -n "$IP" ]; then
+	exec 4< <(exec "$INSPRAAK" --config cfg.json serve --listen 0.0.0.0:0 2>>"$T/serve.err")
+	SRV_PID=$!
+	read -r -t 10 line <&4 || fail "serve did not report its address"
+	PORT=${line##*:}
+	[ "$(code "http://$IP:$PORT/review/login")" = 403 ] || fail "a remote client reached the review pages"
+	contains "$T/body" "review.allow_remote"
+	[ "$(code "http://127.0.0.1:$PORT/review/login")" = 200 ] || fail "loopback refused"
+	stop_server
+fi
 echo ok
