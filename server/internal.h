@@ -64,6 +64,8 @@ int rv_page_theme(struct rv_view *v, struct core_buf *out);    /* v->theme; NULL
 int rv_page_item(struct rv_view *v, struct core_buf *out);
 int rv_page_uncertain(struct rv_view *v, struct core_buf *out);
 int rv_page_log(struct rv_view *v, struct core_buf *out);
+/* Asks before v->theme goes into the theme `into` (a merge cannot be undone). */
+int rv_page_confirm_merge(struct rv_view *v, const char *into, struct core_buf *out);
 int rv_page_login(const char *form_token, const char *error, int no_reviewers,
 		  struct core_buf *out);
 int rv_page_message(const char *title, const char *text, const char *back,

@@ -461,6 +461,26 @@ static enum MHD_Result set_stances(struct srv_review *r, struct MHD_Connection *
 	return redirect(r, c, last ? loc : back, NULL);
 }
 
+/* A merge cannot be undone: the first POST shows what it will do and asks again. */
+static enum MHD_Result confirm_merge(struct srv_review *r, struct MHD_Connection *c,
+				     const struct session *s, const char *theme, const char *into)
+{
+	struct rv_view v = {.db = r->db, .cfg = r->cfg, .reviewer = s->reviewer,
+			    .csrf = s->csrf, .theme = theme};
+	struct core_buf b;
+	enum MHD_Result ret;
+
+	core_buf_init(&b, RV_PAGE_MAX);
+	if (rv_page_confirm_merge(&v, into, &b)) {
+		core_buf_release(&b);
+		return fail(r, c, v.status ? v.status : 500,
+			    v.error[0] ? v.error : "the page could not be made", "/review");
+	}
+	ret = answer(r, c, 200, "text/html; charset=utf-8", b.data, b.len, NULL);
+	core_buf_release(&b);
+	return ret;
+}
+
 /* A POST under /review/themes/ID/ACTION or /review/items/ID/ACTION. */
 static enum MHD_Result post_action(struct srv_review *r, struct MHD_Connection *c,
 				   const struct session *s, const char *path,
@@ -488,6 +508,8 @@ static enum MHD_Result post_action(struct srv_review *r, struct MHD_Connection *
 	} else if (theme && !strcmp(what, "merge")) {
 		a.act = CORE_REV_MERGE;
 		a.theme = col_form_fields_get(f, "into");
+		if (!col_form_fields_get(f, "confirm"))
+			return confirm_merge(r, c, s, target, a.theme ? a.theme : "");
 	} else if (theme && !strcmp(what, "split")) {
 		size_t n = 0;
 		a.act = CORE_REV_SPLIT;

@@ -28,7 +28,8 @@ const char rv_css[] =
 	".err{border:2px solid #a00;padding:.5rem 1rem}"
 	".muted{color:#555}header .muted{color:#dde}"
 	"dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem}dd{margin:0}"
-	"td code{white-space:normal;overflow-wrap:anywhere}.tag{border:1px solid #888;border-radius:3px;padding:0 .3rem;"
+	"td code{white-space:normal;overflow-wrap:anywhere}"
+	".tag{border:1px solid #888;border-radius:3px;padding:0 .3rem;"
 	"margin-right:.3rem;white-space:nowrap}.reviewer{border-color:#1a7f37;font-weight:bold}"
 	"button,input,select{font:inherit}:focus{outline:3px solid #0b57d0;outline-offset:2px}";
 
@@ -882,5 +883,63 @@ int rv_page_message(const char *title, const char *text, const char *back, struc
 	P("\">Terug</a></p>");
 	rc = tail(out);
 out:
+	return rc;
+}
+
+int rv_page_confirm_merge(struct rv_view *v, const char *into, struct core_buf *out)
+{
+	struct core_run_info info = {0};
+	struct core_theme *themes = NULL;
+	const struct core_theme *from = NULL, *to = NULL;
+	struct core_err err = {0};
+	size_t n = 0;
+	int rc;
+
+	if ((rc = core_db_run_latest(v->db, &info, &err)) ||
+	    (rc = core_db_run_themes(v->db, info.id, &themes, &n, &err)))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(themes[i].id, v->theme))
+			from = &themes[i];
+		if (!strcmp(themes[i].id, into))
+			to = &themes[i];
+	}
+	if (!from || !to || from == to) {
+		v->status = 422;
+		snprintf(v->error, sizeof(v->error), "Kies een ander thema van de laatste analyse.");
+		rc = CORE_ERUNTIME;
+		goto out;
+	}
+	if ((rc = head(v, out, "Thema's samenvoegen?")))
+		goto out;
+	P("<p>Thema <strong>");
+	E(from->id);
+	P(" ");
+	E(from->label);
+	P("</strong> (%lld reacties) gaat op in thema <strong>", (long long)from->size);
+	E(to->id);
+	P(" ");
+	E(to->label);
+	P("</strong> (%lld reacties). Dit is niet terug te draaien; reacties kunnen daarna wel "
+	  "weer worden afgesplitst.</p><form method=\"post\" action=\"/review/themes/",
+	  (long long)to->size);
+	E(from->id);
+	P("/merge\">");
+	if ((rc = csrf_field(v, out)))
+		goto out;
+	P("<input type=\"hidden\" name=\"into\" value=\"");
+	E(to->id);
+	P("\"><input type=\"hidden\" name=\"confirm\" value=\"1\"><button>Ja, samenvoegen"
+	  "</button> <a href=\"/review/themes/");
+	E(from->id);
+	P("\">Nee, terug</a></form>");
+	rc = tail(out);
+out:
+	if (rc && !v->error[0] && err.msg[0])
+		snprintf(v->error, sizeof(v->error), "%s", err.msg);
+	for (size_t i = 0; i < n; i++)
+		core_theme_release(&themes[i]);
+	free(themes);
+	core_run_info_release(&info);
 	return rc;
 }
