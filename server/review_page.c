@@ -137,6 +137,20 @@ static int stance_tags(struct core_buf *out, const struct core_item_view *it)
 	return rc;
 }
 
+/* The end of a page that loaded the latest run's themes: keeps the store's message for
+ * the error page and frees what was loaded. Returns rc. */
+static int finish(struct rv_view *v, int rc, const struct core_err *err,
+		  struct core_theme *themes, size_t n, struct core_run_info *info)
+{
+	if (rc && !v->error[0] && err->msg[0])
+		snprintf(v->error, sizeof(v->error), "%s", err->msg);
+	for (size_t i = 0; i < n; i++)
+		core_theme_release(&themes[i]);
+	free(themes);
+	core_run_info_release(info);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- overview */
 
 struct tally {
@@ -525,13 +539,7 @@ int rv_page_theme(struct rv_view *v, struct core_buf *out)
 	P("</tbody></table>");
 	rc = tail(out);
 out:
-	if (rc && !v->error[0] && err.msg[0])
-		snprintf(v->error, sizeof(v->error), "%s", err.msg);
-	for (size_t i = 0; i < n; i++)
-		core_theme_release(&themes[i]);
-	free(themes);
-	core_run_info_release(&info);
-	return rc;
+	return finish(v, rc, &err, themes, n, &info);
 }
 
 int rv_page_uncertain(struct rv_view *v, struct core_buf *out)
@@ -810,14 +818,8 @@ int rv_page_item(struct rv_view *v, struct core_buf *out)
 	P("</tbody></table>");
 	rc = tail(out);
 out:
-	if (rc && !v->error[0] && err.msg[0])
-		snprintf(v->error, sizeof(v->error), "%s", err.msg);
 	one_release(&o);
-	for (size_t i = 0; i < n; i++)
-		core_theme_release(&themes[i]);
-	free(themes);
-	core_run_info_release(&info);
-	return rc;
+	return finish(v, rc, &err, themes, n, &info);
 }
 
 /* ---------------------------------------------------------------- log, login, messages */
@@ -935,11 +937,5 @@ int rv_page_confirm_merge(struct rv_view *v, const char *into, struct core_buf *
 	P("\">Nee, terug</a></form>");
 	rc = tail(out);
 out:
-	if (rc && !v->error[0] && err.msg[0])
-		snprintf(v->error, sizeof(v->error), "%s", err.msg);
-	for (size_t i = 0; i < n; i++)
-		core_theme_release(&themes[i]);
-	free(themes);
-	core_run_info_release(&info);
-	return rc;
+	return finish(v, rc, &err, themes, n, &info);
 }
