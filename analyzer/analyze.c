@@ -10,6 +10,7 @@
 #include "analyzer.h"
 #include "learn.h"
 #include "model.h"
+#include "review.h"
 #include "stance.h"
 #include "text.h"
 #include "util.h"
@@ -1461,7 +1462,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	core_time_format(time(NULL), run.finished_at);
 
 	t = ana_now();
-	if ((rc = core_db_run_save(db, &run, err)) != 0)
+	if ((rc = ana_review_save(db, &run, err)) != 0) /* reviewers' decisions, then save */
 		goto out;
 	rep->seconds_store = ana_now() - t;
 	rep->run_id = run.id;

@@ -93,6 +93,16 @@ static const struct cli_option serve_opts[] = {
 			       "127.0.0.1:8080; port 0 picks a free one)"},
 	{0},
 };
+static const struct cli_option review_opts[] = {
+	{"--reviewer NAME", "who decides (default: $USER, else \"cli\")"},
+	{"--label LABEL", "split: the new theme's label"},
+	{"--reason TEXT", "hide: why (moderation); required"},
+	{"--note TEXT", "a note kept with the decision"},
+	{"--json", "log: print a JSON array"},
+	{"--target ID", "log: only decisions on this item or theme"},
+	{"--limit N", "log: only the latest N decisions"},
+	{0},
+};
 static const struct cli_option no_opts[] = {{0}};
 
 /* Sorted by name; `help` prints them in this order. */
@@ -150,6 +160,25 @@ const struct cli_command cli_commands[] = {
 	 "Lists stored items with their language, theme, campaign and the ambitions and\n"
 	 "stances of the latest analysis run (before any run: without analysis).",
 	 items_opts},
+	{"review", cmd_review, "ACTION ARGS... [--reviewer NAME] | log [--json] | token NAME",
+	 "correct the analysis: rename, merge, split, move, set-stance, hide; the audit log",
+	 "The reviewers' actions, as on the /review pages; each is recorded in the audit log\n"
+	 "(who, when, before, after) and applied at once to the latest analysis, and every\n"
+	 "later 'analyze' applies it again:\n"
+	 "  review rename THEME LABEL           give a theme a label\n"
+	 "  review merge THEME INTO             merge a theme into another\n"
+	 "  review split THEME ITEM... --label LABEL   items of a theme into a new theme\n"
+	 "  review move ITEM THEME              put an item in another theme\n"
+	 "  review set-stance ITEM AMBITION STANCE   support, objection, neutral, mixed, or\n"
+	 "                                      none (the item is not about that ambition)\n"
+	 "  review mark-reviewed ITEM           count the item as reviewed\n"
+	 "  review hide ITEM --reason TEXT      moderation: analysis and exports skip it\n"
+	 "  review unhide ITEM\n"
+	 "  review note ITEM|THEME TEXT\n"
+	 "  review log [--json] [--target ID] [--reviewer NAME] [--limit N]\n"
+	 "  review token NAME                   a new login token and its hash for the\n"
+	 "                                      configuration (review.reviewers)",
+	 review_opts},
 	{"serve", cmd_serve, "[--listen ADDR:PORT]",
 	 "run the web-form intake server until SIGTERM/SIGINT",
 	 "Serves the configured forms at /forms/NAME (HTML, Dutch or English) and takes form\n"

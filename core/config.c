@@ -758,8 +758,62 @@ static int load_exports(struct ctx *c, json_t *root, struct core_exports *e)
 	return 0;
 }
 
+/* review: reviewers with the SHA-256 of their token (never the token itself). */
+static int load_review(struct ctx *c, json_t *root, struct core_review_cfg *r)
+{
+	static const char *const keys[] = {"reviewers", "session_ttl", "allow_remote", NULL};
+	static const char *const rkeys[] = {"name", "token_sha256", NULL};
+	json_t *o, *arr, *e;
+	size_t i;
+	int rc;
+
+	if (!(o = get_obj(c, root, "$", "review", &rc)))
+		return rc;
+	if ((rc = check_keys(c, o, "$.review", keys)) ||
+	    (rc = get_duration(c, o, "$.review", "session_ttl", &r->session_ttl_s)) ||
+	    (rc = get_bool(c, o, "$.review", "allow_remote", &r->allow_remote)))
+		return rc;
+	if (!(arr = get_arr(c, o, "$.review", "reviewers", &rc)) || !json_array_size(arr))
+		return rc;
+	if (!(r->reviewers = calloc(json_array_size(arr), sizeof(*r->reviewers))))
+		return core_err_set(c->err, CORE_ENOMEM, "out of memory");
+	json_array_foreach(arr, i, e) {
+		char p[CFG_PATH_MAX], hp[CFG_PATH_MAX];
+		struct core_reviewer *rv = &r->reviewers[i];
+		char *hash = NULL;
+		size_t n;
+		snprintf(p, sizeof(p), "$.review.reviewers[%zu]", i);
+		snprintf(hp, sizeof(hp), "%s.token_sha256", p);
+		if (!json_is_object(e))
+			return fail_at(c, p, 0, "must be an object with name and token_sha256");
+		r->n_reviewers = i + 1;
+		if ((rc = check_keys(c, e, p, rkeys)) ||
+		    (rc = get_str(c, e, p, "name", 1, &rv->name)) ||
+		    (rc = get_str(c, e, p, "token_sha256", 1, &hash)))
+			return rc;
+		n = strspn(hash, "0123456789abcdefABCDEF");
+		if (strlen(hash) != 64 || n != 64) {
+			free(hash);
+			return fail_at(c, hp, 0, "must be the SHA-256 of the token as 64 hex digits "
+				       "(inspraak review token NAME makes one)");
+		}
+		for (size_t k = 0; k < 64; k++)
+			rv->token_sha256[k] = (char)tolower((unsigned char)hash[k]);
+		free(hash);
+		if (!*rv->name || strlen(rv->name) > 100 || strpbrk(rv->name, "\r\n\t<>&\"'"))
+			return fail_at(c, p, 0, "name must be 1 to 100 characters without markup");
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(r->reviewers[j].name, rv->name) ||
+			    !strcmp(r->reviewers[j].token_sha256, rv->token_sha256))
+				return fail_at(c, p, 0, "reviewer '%s' repeats a name or a token of "
+					       "reviewers[%zu]", rv->name, j);
+	}
+	return 0;
+}
+
 static int set_defaults(struct core_config *cfg)
 {
+	cfg->review.session_ttl_s = 8 * 3600;
 	cfg->server.max_body = 64 * 1024;
 	cfg->server.rate_per_min = 30;
 	cfg->server.burst = 10;
@@ -805,7 +859,7 @@ int core_config_parse(const char *text, size_t len, const char *name, struct cor
 		      struct core_err *err)
 {
 	static const char *const keys[] = {"database", "contact", "vision", "sources", "forms",
-					   "server", "analysis", "exports", "collect", NULL};
+					   "server", "analysis", "exports", "collect", "review", NULL};
 	struct ctx c = {name, {0}, err};
 	json_error_t jerr;
 	json_t *root = NULL, *arr, *e;
@@ -839,7 +893,8 @@ int core_config_parse(const char *text, size_t len, const char *name, struct cor
 	    (rc = load_vision(&c, root, cfg)) || (rc = load_server(&c, root, &cfg->server)) ||
 	    (rc = load_analysis(&c, root, &cfg->analysis)) ||
 	    (rc = load_exports(&c, root, &cfg->exports)) ||
-	    (rc = load_collect(&c, root, &cfg->collect)))
+	    (rc = load_collect(&c, root, &cfg->collect)) ||
+	    (rc = load_review(&c, root, &cfg->review)))
 		goto out;
 
 	if (!(arr = get_arr(&c, root, "$", "sources", &rc)) && rc)
@@ -1007,6 +1062,9 @@ void core_config_release(struct core_config *cfg)
 	free(cfg->analysis.default_lang);
 	free(cfg->exports.dir);
 	free(cfg->exports.lang);
+	for (size_t i = 0; i < cfg->review.n_reviewers; i++)
+		free(cfg->review.reviewers[i].name);
+	free(cfg->review.reviewers);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -1088,6 +1146,10 @@ const char *core_config_starter(void)
 	       "  \"analysis\": {\"seed\": 42, \"max_themes\": 12, \"ambition_threshold\": 0.15, "
 	       "\"campaign_min\": 5, \"default_lang\": \"nl\"},\n"
 	       "  \"exports\": {\"dir\": \"export\", \"include_authors\": false, \"lang\": "
-	       "\"nl\"}\n"
+	       "\"nl\"},\n"
+	       "  \"_comment_review\": \"Who may use the /review pages. Make a token with: "
+	       "inspraak review token NAME; only its SHA-256 goes here.\",\n"
+	       "  \"review\": {\"reviewers\": [], \"session_ttl\": \"8h\", "
+	       "\"allow_remote\": false}\n"
 	       "}\n";
 }

@@ -219,6 +219,19 @@ struct core_exports {
 	char *lang;          /* report language, default "nl" */
 };
 
+/* review (issue 8): who may use the /review pages. A token is never stored: only the
+ * SHA-256 of it, as 64 lowercase hex digits. */
+struct core_reviewer {
+	char *name;
+	char token_sha256[65];
+};
+struct core_review_cfg {
+	struct core_reviewer *reviewers;
+	size_t n_reviewers;
+	long session_ttl_s;  /* default 8 h */
+	int allow_remote;    /* serve /review to non-loopback clients too; default 0 */
+};
+
 struct core_config {
 	char *path;     /* the file it came from, NULL for defaults */
 	char *database; /* default "inspraak.db", relative to the config file's folder */
@@ -242,6 +255,7 @@ struct core_config {
 		long timeout_s;      /* a whole fetch, default 60 */
 		long stall_s;        /* a fetch slower than 10 bytes/s this long fails, default 20 */
 	} collect;
+	struct core_review_cfg review; /* appended (issue 8) */
 };
 
 /* Loads and validates path. On failure returns CORE_ECONFIG with a message such as
@@ -302,7 +316,7 @@ void core_item_list_release(struct core_item_list *l);
 struct core_db *core_db_open(const char *path, struct core_err *err);
 void core_db_close(struct core_db *db); /* NULL-safe */
 int core_db_schema_version(struct core_db *db);
-#define CORE_DB_SCHEMA_VERSION 3
+#define CORE_DB_SCHEMA_VERSION 4
 
 /* Transactions (IMMEDIATE). Nesting is not supported. */
 int core_db_begin(struct core_db *db, struct core_err *err);
@@ -379,6 +393,8 @@ struct core_item_view {
 	struct core_item_stance *stances;
 	size_t n_stances;
 	int edited, hidden;
+	int reviewed;       /* appended (review): a reviewer decided on this item */
+	char *hidden_reason; /* appended (review): moderation reason, NULL when none */
 };
 /* Calls cb for each matching item in id order; the view is valid only during the call.
  * A non-zero return from cb stops the walk and is returned. */
@@ -460,10 +476,12 @@ int core_db_run_campaigns(struct core_db *db, int64_t run_id, struct core_campai
 
 /* ---- review decisions (the review issue writes these; analysis reads them) */
 
+/* One row of the audit log (review_decisions). before and after are JSON text. */
 struct core_decision {
 	int64_t id;
-	char *created_at, *reviewer, *action, *target, *before, *after, *note;
+	char *created_at, *reviewer, *action, *target_kind, *target_id, *before, *after, *note;
 };
+void core_decision_release(struct core_decision *d);
 
 /* ---- web-form submissions (issue 4) */
 
@@ -483,5 +501,84 @@ int core_db_submission_put(struct core_db *db, int64_t source_id, struct core_it
 /* 0 when the database accepts writes (an empty IMMEDIATE transaction commits), else
  * CORE_EDB with err set. */
 int core_db_writable(struct core_db *db, struct core_err *err);
+
+/* ---- review (issue 8): reviewer actions, the audit log and the review pages' reads */
+
+/* The actions a reviewer can take. Each is one row of the audit log. */
+enum core_review_act {
+	CORE_REV_RENAME = 1,  /* theme: label */
+	CORE_REV_MERGE,       /* theme: into (another theme of the latest run) */
+	CORE_REV_SPLIT,       /* theme: items (of that theme) into a new theme with label */
+	CORE_REV_MOVE,        /* item: theme */
+	CORE_REV_SET_STANCE,  /* item: ambition, stance (NONE: not about that ambition) */
+	CORE_REV_MARK,        /* item: mark as reviewed */
+	CORE_REV_HIDE,        /* item: reason (moderation; analysis and exports skip it) */
+	CORE_REV_UNHIDE,      /* item */
+	CORE_REV_NOTE,        /* item or theme: note */
+};
+/* "rename", "merge", ... as the log shows them; NULL for an unknown value. */
+const char *core_review_act_name(enum core_review_act a);
+/* 0 when name is not an action. */
+enum core_review_act core_review_act_parse(const char *name);
+
+struct core_review_action {
+	enum core_review_act act;
+	const char *reviewer;       /* required */
+	const char *target;         /* theme id ("T3") or item id ("42") */
+	const char *label;          /* rename, split */
+	const char *theme;          /* merge: into; move: to */
+	const char *ambition;       /* set-stance */
+	enum core_stance stance;    /* set-stance */
+	const int64_t *items;       /* split */
+	size_t n_items;
+	const char *reason;         /* hide */
+	const char *note;           /* note (required), any other action (optional) */
+	/* out */
+	int64_t decision_id;
+	char new_theme[32];         /* split: the new theme's id */
+};
+/* Checks the action against the store, records it in the audit log with what it
+ * changes (before) and the decision (after), and applies it at once to the latest
+ * analysis run (labels, theme membership and sizes, stances with origin "reviewer",
+ * items.hidden), all in one transaction. An action that cannot apply (unknown theme or
+ * item, empty label, an item outside the theme it is split from) is CORE_ERUNTIME with
+ * a message naming it and changes nothing; a too-long text is CORE_ELIMIT. */
+int core_db_review(struct core_db *db, struct core_review_action *a, struct core_err *err);
+
+/* Audit log filter. NULL/0 fields do not filter. */
+struct core_decision_filter {
+	const char *target_kind, *target_id, *reviewer;
+	int newest_first;
+	int64_t offset, limit;
+};
+/* Calls cb for each decision (oldest first unless newest_first); *total (optional) is
+ * the number matching without offset and limit. cb's non-zero return stops the walk. */
+int core_db_decisions_each(struct core_db *db, const struct core_decision_filter *f,
+			   int (*cb)(const struct core_decision *d, void *ctx), void *ctx,
+			   int64_t *total, struct core_err *err);
+
+/* Items for the review pages, paged. Reads the latest run. */
+struct core_review_query {
+	int64_t item;              /* one item, 0 = any */
+	const char *theme;
+	const char *ambition;
+	enum core_stance stance;
+	const char *match;         /* words that must all occur (full-text, FTS5), NULL none */
+	int uncertain;             /* order by the lowest analysis score first, leaving out
+				    * items a reviewer marked or corrected */
+	int include_hidden;
+	int64_t offset, limit;     /* limit 0 = 50 */
+};
+/* Calls cb per item on the page, with its stances in the latest run; *total (optional)
+ * is how many match. For uncertain, each view's stances keep their scores. */
+int core_db_review_items(struct core_db *db, const struct core_review_query *q,
+			 int (*cb)(const struct core_item_view *v, void *ctx), void *ctx,
+			 int64_t *total, struct core_err *err);
+
+/* Stance counts of the latest run's visible items: per ambition code (by_theme 0) or
+ * per theme id (by_theme 1), cb(key, stance, count). */
+int core_db_review_counts(struct core_db *db, int by_theme,
+			  int (*cb)(const char *key, enum core_stance s, int64_t n, void *ctx),
+			  void *ctx, struct core_err *err);
 
 #endif

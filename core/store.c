@@ -95,6 +95,28 @@ static const char *const migrations[] = {
 	"  seen_at TEXT NOT NULL,"
 	"  PRIMARY KEY(source_id, external_id)) WITHOUT ROWID;"
 	"CREATE INDEX item_sources_item ON item_sources(item_id);",
+	/* 4: review (issue 8): full-text search over the items (external content), the
+	 * reviewed mark that exports count, and an index for a theme's items in a run.
+	 * New items are indexed in bulk when a search needs them (search_sync), not by an
+	 * insert trigger: a trigger made a 1M-row import eight times slower. Edits and
+	 * deletes of rows already indexed are kept in step by triggers. */
+	"ALTER TABLE items ADD COLUMN reviewed_at TEXT;"
+	"CREATE INDEX item_themes_theme ON item_themes(run_id, theme_id, item_id);"
+	"CREATE VIRTUAL TABLE items_fts USING fts5(title, text, content='items',"
+	"  content_rowid='id', tokenize='unicode61 remove_diacritics 2');"
+	"CREATE TABLE items_fts_state(id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  indexed_upto INTEGER NOT NULL);"
+	"INSERT INTO items_fts(items_fts) VALUES('rebuild');"
+	"INSERT INTO items_fts_state VALUES(1, (SELECT COALESCE(max(id), 0) FROM items));"
+	"CREATE TRIGGER items_fts_delete AFTER DELETE ON items"
+	"  WHEN old.id <= (SELECT indexed_upto FROM items_fts_state) BEGIN"
+	"  INSERT INTO items_fts(items_fts, rowid, title, text)"
+	"  VALUES('delete', old.id, old.title, old.text); END;"
+	"CREATE TRIGGER items_fts_update AFTER UPDATE OF title, text ON items"
+	"  WHEN old.id <= (SELECT indexed_upto FROM items_fts_state) BEGIN"
+	"  INSERT INTO items_fts(items_fts, rowid, title, text)"
+	"  VALUES('delete', old.id, old.title, old.text);"
+	"  INSERT INTO items_fts(rowid, title, text) VALUES(new.id, new.title, new.text); END;",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(N_MIGRATIONS == CORE_DB_SCHEMA_VERSION, "schema version and migrations agree");
@@ -887,6 +909,7 @@ static void view_release(struct core_item_view *v)
 	core_item_release(&v->item);
 	free(v->theme);
 	free(v->campaign);
+	free(v->hidden_reason);
 	for (size_t i = 0; i < v->n_stances; i++)
 		free(v->stances[i].evidence);
 	free(v->stances);
@@ -910,7 +933,7 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 		"SELECT i.id, s.name, i.external_id, i.url, i.author, i.title, i.text,"
 		" COALESCE(r.lang, i.lang), i.published_at, i.collected_at, i.respondent_group,"
 		" i.email, i.declared_stance, i.content_hash, i.edited, i.hidden, r.theme_id,"
-		" r.campaign_id"
+		" r.campaign_id, i.reviewed_at IS NOT NULL, i.hidden_reason"
 		" FROM items i JOIN sources s ON s.id = i.source_id"
 		" LEFT JOIN item_themes r ON r.run_id = :run AND r.item_id = i.id"
 		" WHERE (:hidden OR i.hidden = 0)"
@@ -989,6 +1012,8 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 		v.hidden = sqlite3_column_int(st, 15);
 		v.theme = col_dup(st, 16);
 		v.campaign = col_dup(st, 17);
+		v.reviewed = sqlite3_column_int(st, 18);
+		v.hidden_reason = col_dup(st, 19);
 		if (!it->text || !it->source || !it->external_id) {
 			view_release(&v);
 			rc = core_err_set(err, CORE_ENOMEM, "cannot read items: out of memory");
@@ -1463,3 +1488,825 @@ int core_db_writable(struct core_db *db, struct core_err *err)
 	return rc;
 }
 
+
+/* ---------------------------------------------------------------- review (issue 8) */
+
+#define REVIEW_LABEL_MAX 200   /* bytes of a theme label */
+#define REVIEW_TEXT_MAX 4000   /* bytes of a reason or a note */
+#define REVIEW_NAME_MAX 100    /* bytes of a reviewer's name */
+#define REVIEW_SPLIT_MAX 10000 /* items split off at once */
+#define REVIEW_MATCH_MAX 400   /* bytes of a search */
+#define REVIEW_PAGE_MAX 1000   /* items per page */
+
+static const char *const act_names[] = {NULL, "rename", "merge", "split", "move", "set-stance",
+					"mark-reviewed", "hide", "unhide", "note"};
+
+const char *core_review_act_name(enum core_review_act a)
+{
+	return (unsigned)a < sizeof(act_names) / sizeof(act_names[0]) ? act_names[a] : NULL;
+}
+
+enum core_review_act core_review_act_parse(const char *name)
+{
+	for (size_t i = 1; name && i < sizeof(act_names) / sizeof(act_names[0]); i++)
+		if (!strcmp(act_names[i], name))
+			return (enum core_review_act)i;
+	return 0;
+}
+
+void core_decision_release(struct core_decision *d)
+{
+	free(d->created_at);
+	free(d->reviewer);
+	free(d->action);
+	free(d->target_kind);
+	free(d->target_id);
+	free(d->before);
+	free(d->after);
+	free(d->note);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Prepares sql and binds its values in order, as types says: 't' text (NULL binds
+ * NULL), 'i' int64_t, 'd' double. NULL with err set on failure. */
+static sqlite3_stmt *prep_bind(struct core_db *db, struct core_err *err, const char *sql,
+			       const char *types, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_fail(db, err, "cannot prepare a review statement");
+		return NULL;
+	}
+	va_start(ap, types);
+	for (int i = 0; types[i]; i++) {
+		if (types[i] == 't')
+			bind_text(st, i + 1, va_arg(ap, const char *));
+		else if (types[i] == 'i')
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+		else
+			sqlite3_bind_double(st, i + 1, va_arg(ap, double));
+	}
+	va_end(ap);
+	return st;
+}
+
+/* Steps a prepared statement to its end and finalizes it. */
+static int step_done(struct core_db *db, sqlite3_stmt *st, const char *what, struct core_err *err)
+{
+	int rc = 0;
+	if (!st)
+		return err && err->code ? err->code : CORE_EDB;
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(db, err, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int text_ok(const char *s, size_t max, const char *what, int required, struct core_err *err)
+{
+	size_t n = s ? strlen(s) : 0;
+	const char *p = s;
+
+	while (p && *p && isspace((unsigned char)*p))
+		p++;
+	if (required && (!p || !*p))
+		return core_err_set(err, CORE_ERUNTIME, "%s is empty", what);
+	if (n > max)
+		return core_err_set(err, CORE_ELIMIT, "%s is longer than %zu bytes", what, max);
+	if (s && !core_utf8_valid(s, n))
+		return core_err_set(err, CORE_ERUNTIME, "%s is not valid UTF-8 text", what);
+	return 0;
+}
+
+/* "42" -> 42; 0 when s is not a positive decimal number. */
+static int64_t item_number(const char *s)
+{
+	int64_t v = 0;
+	if (!s || !*s || strlen(s) > 18)
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/* A theme of run: its label and size; CORE_ERUNTIME naming it when it is not there. */
+static int theme_get(struct core_db *db, int64_t run, const char *id, char **label, int64_t *size,
+		     struct core_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = 0, step;
+
+	if (run <= 0)
+		return core_err_set(err, CORE_ERUNTIME, "no analysis yet: run 'inspraak analyze' "
+				    "before reviewing themes");
+	if (!(st = prep_bind(db, err, "SELECT label, size FROM themes WHERE run_id = ? AND id = ?",
+			     "it", run, id)))
+		return CORE_EDB;
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		if (label)
+			*label = col_dup(st, 0);
+		if (size)
+			*size = sqlite3_column_int64(st, 1);
+	} else if (step == SQLITE_DONE) {
+		rc = core_err_set(err, CORE_ERUNTIME, "no theme '%s' in the latest analysis", id);
+	} else {
+		rc = db_fail(db, err, "cannot read themes");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* An item: whether it is hidden, and its theme in run (*theme NULL when none; *in_run 0
+ * when the run has no result for it). */
+static int item_get(struct core_db *db, int64_t run, int64_t id, int *hidden, char **theme,
+		    int *in_run, struct core_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = 0, step;
+
+	if (!(st = prep_bind(db, err,
+			     "SELECT i.hidden, r.theme_id, r.item_id IS NOT NULL FROM items i"
+			     " LEFT JOIN item_themes r ON r.run_id = ? AND r.item_id = i.id"
+			     " WHERE i.id = ?", "ii", run, id)))
+		return CORE_EDB;
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*hidden = sqlite3_column_int(st, 0);
+		*theme = col_dup(st, 1);
+		*in_run = sqlite3_column_int(st, 2);
+	} else if (step == SQLITE_DONE) {
+		rc = core_err_set(err, CORE_ERUNTIME, "no item %lld in the store", (long long)id);
+	} else {
+		rc = db_fail(db, err, "cannot read items");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int theme_resize(struct core_db *db, int64_t run, const char *theme, int64_t delta,
+			struct core_err *err)
+{
+	if (!theme)
+		return 0;
+	return step_done(db, prep_bind(db, err, "UPDATE themes SET size = max(0, size + ?)"
+					   " WHERE run_id = ? AND id = ?", "iit", delta, run, theme),
+			 "cannot update theme sizes", err);
+}
+
+/* Moves item into theme in run, keeping both themes' sizes right. */
+static int item_to_theme(struct core_db *db, int64_t run, int64_t item, const char *from,
+			 const char *to, int counted, struct core_err *err)
+{
+	int rc;
+	if ((rc = step_done(db, prep_bind(db, err, "UPDATE item_themes SET theme_id = ?"
+					  " WHERE run_id = ? AND item_id = ?", "tii", to, run, item),
+			    "cannot move the item", err)))
+		return rc;
+	if (counted && ((rc = theme_resize(db, run, from, -1, err)) ||
+			(rc = theme_resize(db, run, to, 1, err))))
+		return rc;
+	return 0;
+}
+
+static int mark_reviewed(struct core_db *db, int64_t item, const char *now, struct core_err *err)
+{
+	return step_done(db, prep_bind(db, err, "UPDATE items SET reviewed_at = ? WHERE id = ?",
+				       "ti", now, item), "cannot mark the item", err);
+}
+
+/* A theme id never used before: above every T-number of any run and any split. */
+static int fresh_theme_id(struct core_db *db, char out[32], struct core_err *err)
+{
+	sqlite3_stmt *st = prep_bind(db, err,
+		"SELECT max(n) FROM (SELECT CAST(substr(id, 2) AS INTEGER) n FROM themes"
+		" WHERE id GLOB 'T[0-9]*' UNION ALL SELECT CAST(substr(json_extract(after,"
+		" '$.theme'), 2) AS INTEGER) FROM review_decisions WHERE action = 'split')", "");
+	int64_t max = 0;
+
+	if (!st)
+		return CORE_EDB;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		max = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	snprintf(out, 32, "T%lld", (long long)max + 1);
+	return 0;
+}
+
+static int review_theme(struct core_db *db, int64_t run, struct core_review_action *a,
+			const char *now, json_t *before, json_t *after, struct core_err *err)
+{
+	char *label = NULL, *other = NULL;
+	int64_t size = 0, osize = 0;
+	int rc;
+
+	if ((rc = theme_get(db, run, a->target, &label, &size, err)))
+		goto out;
+	json_object_set_new(before, "label", json_string(label ? label : ""));
+	json_object_set_new(before, "size", json_integer(size));
+	switch (a->act) {
+	case CORE_REV_RENAME:
+		if ((rc = text_ok(a->label, REVIEW_LABEL_MAX, "the label", 1, err)))
+			goto out;
+		json_object_set_new(after, "label", json_string(a->label));
+		rc = step_done(db, prep_bind(db, err, "UPDATE themes SET label = ? WHERE run_id = ?"
+					     " AND id = ?", "tit", a->label, run, a->target),
+			       "cannot rename the theme", err);
+		break;
+	case CORE_REV_MERGE:
+		if (!a->theme || !strcmp(a->theme, a->target)) {
+			rc = core_err_set(err, CORE_ERUNTIME, "cannot merge theme '%s' into %s",
+					  a->target, a->theme ? "itself" : "nothing: name a theme");
+			goto out;
+		}
+		if ((rc = theme_get(db, run, a->theme, &other, &osize, err)))
+			goto out;
+		json_object_set_new(after, "into", json_string(a->theme));
+		if ((rc = step_done(db, prep_bind(db, err, "UPDATE item_themes SET theme_id = ?"
+						  " WHERE run_id = ? AND theme_id = ?", "tit",
+						  a->theme, run, a->target),
+				    "cannot merge themes", err)) ||
+		    (rc = theme_resize(db, run, a->theme, size, err)) ||
+		    (rc = step_done(db, prep_bind(db, err, "UPDATE themes SET parent_id = ?"
+						  " WHERE run_id = ? AND parent_id = ?", "tit",
+						  a->theme, run, a->target),
+				    "cannot merge themes", err)))
+			goto out;
+		rc = step_done(db, prep_bind(db, err, "DELETE FROM themes WHERE run_id = ? AND id = ?",
+					     "it", run, a->target), "cannot merge themes", err);
+		break;
+	case CORE_REV_SPLIT: {
+		json_t *ids = json_array(), *quotes;
+		char *q = NULL;
+		if ((rc = text_ok(a->label, REVIEW_LABEL_MAX, "the label", 1, err)))
+			goto split_out;
+		if (a->n_items == 0 || a->n_items > REVIEW_SPLIT_MAX) {
+			rc = core_err_set(err, CORE_ERUNTIME, "a split takes 1 to %d items, not %zu",
+					  REVIEW_SPLIT_MAX, a->n_items);
+			goto split_out;
+		}
+		for (size_t i = 0; i < a->n_items; i++) {
+			char *th = NULL;
+			int hidden, in_run;
+			if ((rc = item_get(db, run, a->items[i], &hidden, &th, &in_run, err)))
+				goto split_out;
+			if (!th || strcmp(th, a->target))
+				rc = core_err_set(err, CORE_ERUNTIME, "item %lld is not in theme '%s'",
+						  (long long)a->items[i], a->target);
+			free(th);
+			if (rc)
+				goto split_out;
+			json_array_append_new(ids, json_integer(a->items[i]));
+		}
+		if ((rc = fresh_theme_id(db, a->new_theme, err)))
+			goto split_out;
+		quotes = json_array();
+		for (size_t i = 0; i < a->n_items && i < 3; i++)
+			json_array_append_new(quotes, json_integer(a->items[i]));
+		q = json_dumps(quotes, JSON_COMPACT);
+		json_decref(quotes);
+		json_object_set_new(after, "theme", json_string(a->new_theme));
+		json_object_set_new(after, "label", json_string(a->label));
+		json_object_set(after, "items", ids);
+		if ((rc = step_done(db, prep_bind(db, err, "INSERT INTO themes(run_id, id, label, size,"
+						  " top_terms, quotes) VALUES(?, ?, ?, 0, '[]', ?)",
+						  "ittt", run, a->new_theme, a->label,
+						  q ? q : "[]"), "cannot add the theme", err)))
+			goto split_out;
+		for (size_t i = 0; i < a->n_items && !rc; i++)
+			if (!(rc = item_to_theme(db, run, a->items[i], a->target, a->new_theme, 1,
+						 err)))
+				rc = mark_reviewed(db, a->items[i], now, err);
+	split_out:
+		free(q);
+		json_decref(ids);
+		break;
+	}
+	default:
+		break;
+	}
+out:
+	free(label);
+	free(other);
+	return rc;
+}
+
+/* Applies an item action; a reviewer stance needs the decision's id, so that part runs
+ * after the decision row is written (see core_db_review). */
+static int review_item(struct core_db *db, int64_t run, int64_t id, struct core_review_action *a,
+		       const char *now, json_t *before, json_t *after, struct core_err *err)
+{
+	char *theme = NULL, *other = NULL;
+	int hidden = 0, in_run = 0, rc;
+
+	if ((rc = item_get(db, run, id, &hidden, &theme, &in_run, err)))
+		goto out;
+	switch (a->act) {
+	case CORE_REV_MOVE:
+		if (!a->theme) {
+			rc = core_err_set(err, CORE_ERUNTIME, "move item %lld to which theme?",
+					  (long long)id);
+			goto out;
+		}
+		if ((rc = theme_get(db, run, a->theme, &other, NULL, err)))
+			goto out;
+		if (!in_run) {
+			rc = core_err_set(err, CORE_ERUNTIME, "item %lld is not in the latest "
+					  "analysis: run 'inspraak analyze' first", (long long)id);
+			goto out;
+		}
+		json_object_set_new(before, "theme", theme ? json_string(theme) : json_null());
+		json_object_set_new(after, "theme", json_string(a->theme));
+		if ((rc = item_to_theme(db, run, id, theme, a->theme, !hidden, err)))
+			goto out;
+		rc = mark_reviewed(db, id, now, err);
+		break;
+	case CORE_REV_SET_STANCE: {
+		sqlite3_stmt *st;
+		if (!a->ambition || !(st = prep_bind(db, err, "SELECT 1 FROM ambitions WHERE code = ?",
+						     "t", a->ambition))) {
+			rc = a->ambition ? CORE_EDB
+					 : core_err_set(err, CORE_ERUNTIME, "set-stance needs an "
+							"ambition");
+			goto out;
+		}
+		rc = sqlite3_step(st) == SQLITE_ROW ? 0
+			: core_err_set(err, CORE_ERUNTIME, "no ambition '%s' in the vision",
+				       a->ambition);
+		sqlite3_finalize(st);
+		if (rc)
+			goto out;
+		json_object_set_new(before, "ambition", json_string(a->ambition));
+		if (!(st = prep_bind(db, err, "SELECT stance, origin, score FROM item_stances"
+				     " WHERE run_id = ? AND item_id = ? AND ambition_code = ?",
+				     "iit", run, id, a->ambition))) {
+			rc = CORE_EDB;
+			goto out;
+		}
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			json_object_set_new(before, "stance", json_string(
+				(const char *)sqlite3_column_text(st, 0)));
+			json_object_set_new(before, "origin", json_string(
+				(const char *)sqlite3_column_text(st, 1)));
+			json_object_set_new(before, "score", json_real(sqlite3_column_double(st, 2)));
+		} else {
+			json_object_set_new(before, "stance", json_null());
+		}
+		sqlite3_finalize(st);
+		json_object_set_new(after, "ambition", json_string(a->ambition));
+		json_object_set_new(after, "stance", a->stance ? json_string(core_stance_name(a->stance))
+							       : json_null());
+		rc = mark_reviewed(db, id, now, err);
+		break;
+	}
+	case CORE_REV_MARK:
+		json_object_set_new(after, "reviewed", json_true());
+		rc = mark_reviewed(db, id, now, err);
+		break;
+	case CORE_REV_HIDE:
+	case CORE_REV_UNHIDE: {
+		int hide = a->act == CORE_REV_HIDE;
+		if (hide && (rc = text_ok(a->reason, REVIEW_TEXT_MAX, "the reason", 1, err)))
+			goto out;
+		json_object_set_new(before, "hidden", json_boolean(hidden));
+		json_object_set_new(after, "hidden", json_boolean(hide));
+		if (hide)
+			json_object_set_new(after, "reason", json_string(a->reason));
+		if ((rc = step_done(db, prep_bind(db, err, "UPDATE items SET hidden = ?,"
+						  " hidden_reason = ? WHERE id = ?", "iti",
+						  (int64_t)hide, hide ? a->reason : NULL, id),
+				    "cannot hide the item", err)))
+			goto out;
+		if (hide != hidden) /* a hidden item is no member of its theme */
+			rc = theme_resize(db, run, theme, hide ? -1 : 1, err);
+		break;
+	}
+	default:
+		break;
+	}
+out:
+	free(theme);
+	free(other);
+	return rc;
+}
+
+int core_db_review(struct core_db *db, struct core_review_action *a, struct core_err *err)
+{
+	json_t *before = json_object(), *after = json_object();
+	const char *name = core_review_act_name(a->act);
+	char *b = NULL, *f = NULL, now[21];
+	int64_t run, item = item_number(a->target);
+	int rc, is_item = item > 0, began = 0;
+
+	a->decision_id = 0;
+	a->new_theme[0] = '\0';
+	if (!name) {
+		rc = core_err_set(err, CORE_ERUNTIME, "unknown review action %d", (int)a->act);
+		goto out;
+	}
+	if ((rc = text_ok(a->reviewer, REVIEW_NAME_MAX, "the reviewer's name", 1, err)) ||
+	    (rc = text_ok(a->target, 64, "the target", 1, err)) ||
+	    (rc = text_ok(a->note, REVIEW_TEXT_MAX, "the note", a->act == CORE_REV_NOTE, err)) ||
+	    (rc = text_ok(a->theme, 64, "the theme", 0, err)))
+		goto out;
+	{
+		int item_act = a->act == CORE_REV_MOVE || a->act == CORE_REV_SET_STANCE ||
+			       a->act == CORE_REV_MARK || a->act == CORE_REV_HIDE ||
+			       a->act == CORE_REV_UNHIDE;
+		int theme_act = a->act == CORE_REV_RENAME || a->act == CORE_REV_MERGE ||
+				a->act == CORE_REV_SPLIT;
+		if ((item_act && !is_item) || (theme_act && is_item)) {
+			rc = core_err_set(err, CORE_ERUNTIME, "%s works on %s, not '%s'", name,
+					  item_act ? "an item (a number)" : "a theme (an id such as T3)",
+					  a->target);
+			goto out;
+		}
+	}
+	if (!before || !after) {
+		rc = core_err_set(err, CORE_ENOMEM, "out of memory");
+		goto out;
+	}
+	now_iso(now);
+	if ((rc = core_db_begin(db, err)))
+		goto out;
+	began = 1;
+	if ((run = latest_run(db)) < 0) {
+		rc = db_fail(db, err, "cannot read runs");
+		goto out;
+	}
+	if (a->act == CORE_REV_NOTE) {
+		if (is_item) {
+			int hidden, in_run;
+			char *th = NULL;
+			rc = item_get(db, run, item, &hidden, &th, &in_run, err);
+			free(th);
+		} else {
+			rc = theme_get(db, run, a->target, NULL, NULL, err);
+		}
+	} else if (is_item) {
+		rc = review_item(db, run, item, a, now, before, after, err);
+	} else {
+		rc = review_theme(db, run, a, now, before, after, err);
+	}
+	if (rc)
+		goto out;
+	b = json_object_size(before) ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	f = json_object_size(after) ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if ((rc = step_done(db, prep_bind(db, err, "INSERT INTO review_decisions(created_at,"
+					  " reviewer, action, target_kind, target_id, before, after,"
+					  " note) VALUES(?,?,?,?,?,?,?,?)", "tttttttt", now,
+					  a->reviewer, name, is_item ? "item" : "theme", a->target, b,
+					  f, a->note), "cannot record the decision", err)))
+		goto out;
+	a->decision_id = sqlite3_last_insert_rowid(db->h);
+	if (a->act == CORE_REV_SET_STANCE && run > 0) {
+		/* The evidence names the decision, so a page can show who decided. */
+		char *ev = core_asprintf("{\"stance\":\"reviewer\",\"decision\":%lld}",
+					 (long long)a->decision_id);
+		if (!ev) {
+			rc = core_err_set(err, CORE_ENOMEM, "out of memory");
+			goto out;
+		}
+		if (a->stance)
+			rc = step_done(db, prep_bind(db, err,
+				"INSERT INTO item_stances(run_id, item_id, ambition_code, stance, score,"
+				" origin, evidence) SELECT ?1, ?2, ?3, ?4, 1.0, 'reviewer', ?5"
+				" WHERE EXISTS (SELECT 1 FROM item_themes WHERE run_id = ?1 AND"
+				" item_id = ?2) ON CONFLICT(run_id, item_id, ambition_code) DO UPDATE"
+				" SET stance = excluded.stance, score = 1.0, origin = 'reviewer',"
+				" evidence = excluded.evidence", "iittt", run, item, a->ambition,
+				core_stance_name(a->stance), ev), "cannot set the stance", err);
+		else
+			rc = step_done(db, prep_bind(db, err, "DELETE FROM item_stances WHERE run_id = ?"
+						     " AND item_id = ? AND ambition_code = ?", "iit",
+						     run, item, a->ambition),
+				       "cannot set the stance", err);
+		free(ev);
+		if (rc)
+			goto out;
+	}
+	rc = core_db_commit(db, err);
+	began = 0;
+out:
+	if (began)
+		core_db_rollback(db);
+	if (rc)
+		a->decision_id = 0;
+	free(b);
+	free(f);
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}
+
+int core_db_decisions_each(struct core_db *db, const struct core_decision_filter *f,
+			   int (*cb)(const struct core_decision *d, void *ctx), void *ctx,
+			   int64_t *total, struct core_err *err)
+{
+#define DECISION_WHERE                                                                     \
+	" FROM review_decisions WHERE (?1 IS NULL OR target_kind = ?1) AND"                \
+	" (?2 IS NULL OR target_id = ?2) AND (?3 IS NULL OR reviewer = ?3)"
+	struct core_decision_filter none = {0};
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (!f)
+		f = &none;
+	if (total) {
+		if (!(st = prep_bind(db, err, "SELECT count(*)" DECISION_WHERE, "ttt",
+				     f->target_kind, f->target_id, f->reviewer)))
+			return CORE_EDB;
+		*total = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_finalize(st);
+	}
+	if (!(st = prep_bind(db, err, f->newest_first
+		? "SELECT id, created_at, reviewer, action, target_kind, target_id, before, after,"
+		  " note" DECISION_WHERE " ORDER BY id DESC LIMIT ?4 OFFSET ?5"
+		: "SELECT id, created_at, reviewer, action, target_kind, target_id, before, after,"
+		  " note" DECISION_WHERE " ORDER BY id LIMIT ?4 OFFSET ?5",
+		"tttii", f->target_kind, f->target_id, f->reviewer,
+		f->limit > 0 ? f->limit : (int64_t)-1, f->offset > 0 ? f->offset : (int64_t)0)))
+		return CORE_EDB;
+#undef DECISION_WHERE
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct core_decision d = {
+			.id = sqlite3_column_int64(st, 0), .created_at = col_dup(st, 1),
+			.reviewer = col_dup(st, 2), .action = col_dup(st, 3),
+			.target_kind = col_dup(st, 4), .target_id = col_dup(st, 5),
+			.before = col_dup(st, 6), .after = col_dup(st, 7), .note = col_dup(st, 8)};
+		if (!d.created_at || !d.reviewer || !d.action || !d.target_kind || !d.target_id)
+			rc = core_err_set(err, CORE_ENOMEM, "cannot read the review log: out of memory");
+		else
+			rc = cb(&d, ctx);
+		core_decision_release(&d);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = db_fail(db, err, "cannot read the review log");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Turns what a person typed into an FTS5 query that cannot be a syntax error: every
+ * word quoted, all of them required; words of four bytes or more also match as a
+ * prefix, so "wachttijd" finds "wachttijden" (the index does not stem). "" when nothing
+ * searchable is left. */
+static int fts_query(const char *in, struct core_buf *out, struct core_err *err)
+{
+	const char *p = in;
+
+	if (strlen(in) > REVIEW_MATCH_MAX)
+		return core_err_set(err, CORE_ELIMIT, "the search is longer than %d bytes",
+				    REVIEW_MATCH_MAX);
+	if (!core_utf8_valid(in, strlen(in)))
+		return core_err_set(err, CORE_ERUNTIME, "the search is not valid UTF-8 text");
+	while (*p) {
+		size_t n;
+		int word = 0;
+		while (*p && (isspace((unsigned char)*p) || *p == '"'))
+			p++;
+		n = strcspn(p, " \t\r\n\"");
+		for (size_t i = 0; i < n; i++)
+			word |= isalnum((unsigned char)p[i]) || (unsigned char)p[i] >= 0x80;
+		if (word && (core_buf_puts(out, out->len ? " \"" : "\"") ||
+			     core_buf_append(out, p, n) || core_buf_puts(out, n >= 4 ? "\"*" : "\"")))
+			return core_err_set(err, CORE_ELIMIT, "the search is too long");
+		p += n;
+	}
+	return 0;
+}
+
+static void stance_fill(sqlite3_stmt *st, struct core_item_stance *s)
+{
+	snprintf(s->code, sizeof(s->code), "%s", (const char *)sqlite3_column_text(st, 0));
+	s->stance = core_stance_parse((const char *)sqlite3_column_text(st, 1));
+	s->score = sqlite3_column_double(st, 2);
+	s->origin = origin_parse((const char *)sqlite3_column_text(st, 3));
+	s->evidence = col_dup(st, 4);
+}
+
+/* Indexes the items stored since the last search, in one transaction: a bulk insert is
+ * several times cheaper than a trigger per imported row, and than smaller transactions
+ * (FTS5 merges its segments at every commit: 20,000-row chunks took 86 s for 1M items,
+ * one transaction 10 s). It holds the write lock as long as the import that stored them
+ * did; the intake's writer waits (busy timeout) or answers 503 meanwhile. */
+static int search_sync(struct core_db *db, struct core_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t upto = 0, max = 0;
+	int rc;
+
+	if (!(st = prep_bind(db, err, "SELECT (SELECT indexed_upto FROM items_fts_state),"
+			     " (SELECT COALESCE(max(id), 0) FROM items)", "")))
+		return CORE_EDB;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		upto = sqlite3_column_int64(st, 0);
+		max = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (max <= upto)
+		return 0;
+	if ((rc = core_db_begin(db, err)))
+		return rc;
+	/* Inside the write transaction nobody adds items, so max is exact here. */
+	if ((rc = step_done(db, prep_bind(db, err, "INSERT INTO items_fts(rowid, title, text)"
+					  " SELECT id, title, text FROM items WHERE id >"
+					  " (SELECT indexed_upto FROM items_fts_state) ORDER BY id",
+					  ""), "cannot index items for search", err)) ||
+	    (rc = step_done(db, prep_bind(db, err, "UPDATE items_fts_state SET indexed_upto ="
+					  " (SELECT COALESCE(max(id), 0) FROM items)", ""),
+			    "cannot index items for search", err))) {
+		core_db_rollback(db);
+		return rc;
+	}
+	return core_db_commit(db, err);
+}
+
+int core_db_review_items(struct core_db *db, const struct core_review_query *q,
+			 int (*cb)(const struct core_item_view *v, void *ctx), void *ctx,
+			 int64_t *total, struct core_err *err)
+{
+	/* Constant fragments only; every value is bound. */
+	static const char cols[] =
+		"SELECT i.id, s.name, i.external_id, i.url, i.author, i.title, i.text,"
+		" COALESCE(r.lang, i.lang), i.published_at, i.collected_at, i.respondent_group,"
+		" i.email, i.declared_stance, i.content_hash, i.edited, i.hidden, r.theme_id,"
+		" r.campaign_id, i.reviewed_at IS NOT NULL, i.hidden_reason";
+	static const char where[] =
+		" WHERE (:item = 0 OR i.id = :item) AND (:hidden OR i.hidden = 0)"
+		" AND (:amb IS NULL OR EXISTS (SELECT 1 FROM item_stances x WHERE x.run_id = :run"
+		"      AND x.item_id = i.id AND x.ambition_code = :amb"
+		"      AND (:stance IS NULL OR x.stance = :stance)))"
+		" AND (:stance IS NULL OR :amb IS NOT NULL OR EXISTS (SELECT 1 FROM item_stances x"
+		"      WHERE x.run_id = :run AND x.item_id = i.id AND x.stance = :stance))";
+	struct core_buf sql, match;
+	sqlite3_stmt *st = NULL, *sst = NULL;
+	int64_t run, limit = q->limit > 0 ? q->limit : 50;
+	int rc = 0, step, search = q->match && *q->match;
+
+	core_buf_init(&sql, 8192);
+	core_buf_init(&match, 4 * REVIEW_MATCH_MAX);
+	if (limit > REVIEW_PAGE_MAX)
+		limit = REVIEW_PAGE_MAX;
+	if (q->match && *q->match &&
+	    ((rc = fts_query(q->match, &match, err)) || (rc = search_sync(db, err))))
+		goto out;
+	if ((run = latest_run(db)) < 0) {
+		rc = db_fail(db, err, "cannot read runs");
+		goto out;
+	}
+	for (int pass = total ? 0 : 1; pass < 2; pass++) {
+		sql.len = 0;
+		/* A theme's page starts from the theme index, a search from the full-text
+		 * index, the uncertain list from the lowest analysis score per item;
+		 * everything else from the items. */
+		if (core_buf_puts(&sql, pass ? cols : "SELECT count(*)") ||
+		    core_buf_puts(&sql, q->uncertain ? ", u.score" : ", NULL") ||
+		    core_buf_puts(&sql, q->theme ? " FROM item_themes r JOIN items i ON i.id ="
+						   " r.item_id AND r.run_id = :run AND r.theme_id"
+						   " = :theme"
+					: search ? " FROM (SELECT rowid AS fid FROM items_fts WHERE"
+						   " items_fts MATCH :match) f JOIN items i ON i.id ="
+						   " f.fid LEFT JOIN item_themes r ON r.run_id = :run"
+						   " AND r.item_id = i.id"
+						 : " FROM items i LEFT JOIN item_themes r ON"
+						   " r.run_id = :run AND r.item_id = i.id") ||
+		    core_buf_puts(&sql, " JOIN sources s ON s.id = i.source_id") ||
+		    (q->uncertain &&
+		     core_buf_puts(&sql, " JOIN (SELECT item_id, min(score) score FROM item_stances"
+					 " WHERE run_id = :run AND origin = 'analysis' GROUP BY"
+					 " item_id) u ON u.item_id = i.id")) ||
+		    core_buf_puts(&sql, where) ||
+		    (search && q->theme &&
+		     core_buf_puts(&sql, " AND i.id IN (SELECT rowid FROM items_fts WHERE"
+					 " items_fts MATCH :match)")) ||
+		    (q->uncertain && core_buf_puts(&sql, " AND i.reviewed_at IS NULL")) ||
+		    (pass && core_buf_puts(&sql, q->uncertain ? " ORDER BY u.score, i.id"
+							      : " ORDER BY i.id")) ||
+		    (pass && core_buf_puts(&sql, " LIMIT :limit OFFSET :offset"))) {
+			rc = core_err_set(err, CORE_ELIMIT, "review query too long");
+			goto out;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if (sqlite3_prepare_v2(db->h, sql.data, -1, &st, NULL) != SQLITE_OK) {
+			rc = db_fail(db, err, "cannot read items for review");
+			goto out;
+		}
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":run"), run);
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":item"), q->item);
+		sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":hidden"),
+				 q->include_hidden || q->item);
+		bind_text(st, sqlite3_bind_parameter_index(st, ":theme"), q->theme);
+		bind_text(st, sqlite3_bind_parameter_index(st, ":amb"), q->ambition);
+		bind_text(st, sqlite3_bind_parameter_index(st, ":stance"),
+			  q->stance ? core_stance_name(q->stance) : NULL);
+		if (search)
+			bind_text(st, sqlite3_bind_parameter_index(st, ":match"),
+				  match.data ? match.data : "\"\"");
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), limit);
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":offset"),
+				   q->offset > 0 ? q->offset : 0);
+		if (!pass) {
+			step = sqlite3_step(st);
+			if (step != SQLITE_ROW) {
+				rc = db_fail(db, err, "cannot count items for review");
+				goto out;
+			}
+			*total = sqlite3_column_int64(st, 0);
+		}
+	}
+	if (!(sst = prep_bind(db, err, "SELECT ambition_code, stance, score, origin, evidence"
+			      " FROM item_stances WHERE run_id = ? AND item_id = ?"
+			      " ORDER BY ambition_code", "i", run))) {
+		rc = CORE_EDB;
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct core_item_view v;
+		struct core_item *it = &v.item;
+
+		memset(&v, 0, sizeof(v));
+		it->id = sqlite3_column_int64(st, 0);
+		it->source = col_dup(st, 1);
+		it->external_id = col_dup(st, 2);
+		it->url = col_dup(st, 3);
+		it->author = col_dup(st, 4);
+		it->title = col_dup(st, 5);
+		it->text = col_dup(st, 6);
+		it->lang = col_dup(st, 7);
+		it->published_at = col_dup(st, 8);
+		it->collected_at = col_dup(st, 9);
+		it->group = col_dup(st, 10);
+		it->email = col_dup(st, 11);
+		it->declared_stance = core_stance_parse((const char *)sqlite3_column_text(st, 12));
+		snprintf(it->content_hash, sizeof(it->content_hash), "%s",
+			 (const char *)sqlite3_column_text(st, 13));
+		v.edited = sqlite3_column_int(st, 14);
+		v.hidden = sqlite3_column_int(st, 15);
+		v.theme = col_dup(st, 16);
+		v.campaign = col_dup(st, 17);
+		v.reviewed = sqlite3_column_int(st, 18);
+		v.hidden_reason = col_dup(st, 19);
+		sqlite3_reset(sst);
+		sqlite3_bind_int64(sst, 2, it->id);
+		while (sqlite3_step(sst) == SQLITE_ROW) {
+			struct core_item_stance *grown =
+				realloc(v.stances, (v.n_stances + 1) * sizeof(*grown));
+			if (!grown)
+				break;
+			v.stances = grown;
+			stance_fill(sst, &v.stances[v.n_stances++]);
+		}
+		if (!it->text || !it->source || !it->external_id)
+			rc = core_err_set(err, CORE_ENOMEM, "cannot read items: out of memory");
+		else
+			rc = cb(&v, ctx);
+		view_release(&v);
+		if (rc)
+			goto out;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(db, err, "cannot read items for review");
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(sst);
+	core_buf_release(&sql);
+	core_buf_release(&match);
+	return rc;
+}
+
+int core_db_review_counts(struct core_db *db, int by_theme,
+			  int (*cb)(const char *key, enum core_stance s, int64_t n, void *ctx),
+			  void *ctx, struct core_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t run = latest_run(db);
+	int rc = 0, step;
+
+	if (run < 0)
+		return db_fail(db, err, "cannot read runs");
+	if (!(st = prep_bind(db, err, by_theme
+		? "SELECT r.theme_id, x.stance, count(*) FROM item_stances x JOIN item_themes r"
+		  " ON r.run_id = x.run_id AND r.item_id = x.item_id JOIN items i ON i.id = x.item_id"
+		  " WHERE x.run_id = ? AND i.hidden = 0 AND r.theme_id IS NOT NULL GROUP BY 1, 2"
+		: "SELECT x.ambition_code, x.stance, count(*) FROM item_stances x JOIN items i"
+		  " ON i.id = x.item_id WHERE x.run_id = ? AND i.hidden = 0 GROUP BY 1, 2",
+		"i", run)))
+		return CORE_EDB;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = cb((const char *)sqlite3_column_text(st, 0),
+			     core_stance_parse((const char *)sqlite3_column_text(st, 1)),
+			     sqlite3_column_int64(st, 2), ctx)))
+			break;
+	if (!rc && step != SQLITE_DONE)
+		rc = db_fail(db, err, "cannot count stances");
+	sqlite3_finalize(st);
+	return rc;
+}

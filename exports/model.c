@@ -693,7 +693,8 @@ static int walk_item(const struct core_item_view *v, void *ctx)
 				goto out;
 		}
 	}
-	m->reviewed += reviewed;
+	/* A reviewer's correction, or a mark, move or split by one (items.reviewed_at). */
+	m->reviewed += reviewed || v->reviewed;
 	if (!any) {
 		m->general++;
 		if (t >= 0)

@@ -23,8 +23,7 @@ const char page_css[] =
 	"button{font:inherit;padding:.5rem 1.5rem}\n"
 	":focus{outline:3px solid #0b57d0;outline-offset:2px}\n";
 
-/* Appends s with &, <, >, " and ' escaped. */
-static int esc(struct core_buf *b, const char *s)
+int page_esc(struct core_buf *b, const char *s)
 {
 	int rc = 0;
 	for (const char *p = s ? s : ""; *p && !rc; p++) {
@@ -38,6 +37,11 @@ static int esc(struct core_buf *b, const char *s)
 		}
 	}
 	return rc;
+}
+
+static int esc(struct core_buf *b, const char *s)
+{
+	return page_esc(b, s);
 }
 
 /* Pieces of text in both languages. */

@@ -32,7 +32,14 @@
 #define MAX_KEY 200                /* bytes of an Idempotency-Key */
 
 enum route { RT_NONE, RT_FORM_GET, RT_FORM_POST, RT_THANKS, RT_API_POST, RT_API_OPTIONS,
-	     RT_HEALTH, RT_CSS, RT_FAVICON, RT_METRICS };
+	     RT_HEALTH, RT_CSS, RT_FAVICON, RT_METRICS, RT_REVIEW };
+
+/* Routes that belong to one of the configured forms (q->form is set). */
+static int has_form(enum route r)
+{
+	return r == RT_FORM_GET || r == RT_FORM_POST || r == RT_THANKS || r == RT_API_POST ||
+	       r == RT_API_OPTIONS;
+}
 
 enum job_state { JOB_NONE, JOB_QUEUED, JOB_DONE };
 
@@ -77,6 +84,7 @@ struct srv {
 	/* GET /metrics: more text from the daemon */
 	int (*metrics)(struct core_buf *out, void *ctx);
 	void *metrics_ctx;
+	struct srv_review *review; /* the /review pages (review.c) */
 };
 
 /* Per request; freed by request_done. */
@@ -251,10 +259,7 @@ static enum MHD_Result fail(struct srv *s, struct MHD_Connection *c, struct req 
 			    unsigned status, const char *msg, const char *field,
 			    const char *const *extra)
 {
-	const struct core_form *f = q && q->route != RT_NONE && q->route != RT_HEALTH &&
-						    q->route != RT_CSS && q->route != RT_FAVICON &&
-						    q->route != RT_METRICS
-					    ? &s->cfg->forms[q->form] : NULL;
+	const struct core_form *f = q && has_form(q->route) ? &s->cfg->forms[q->form] : NULL;
 	const char *lang = q && q->lang[0] ? q->lang : "nl";
 	struct core_buf b;
 	enum MHD_Result ret;
@@ -482,6 +487,9 @@ static int route_of(struct srv *s, const char *method, const char *url, struct r
 		return get ? set_route(q, RT_METRICS) : -1;
 	if (!strcmp(url, "/static/form.css"))
 		return get ? set_route(q, RT_CSS) : -1;
+	/* The review pages; review.c checks the session (and loopback) itself. */
+	if (!strcmp(url, "/review") || !strncmp(url, "/review/", 8))
+		return get || post ? set_route(q, RT_REVIEW) : -1;
 	if (!strcmp(url, "/favicon.ico")) /* browsers ask; no icon, no 404 in their console */
 		return get ? set_route(q, RT_FAVICON) : -1;
 	if (!strncmp(url, "/forms/", 7)) {
@@ -865,9 +873,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		count(s, &s->stats.requests);
 		core_buf_init(&q->body, s->cfg->server.max_body);
 		r = route_of(s, method, url, q);
-		pick_lang(c, r > 0 && q->route != RT_HEALTH && q->route != RT_CSS &&
-				     q->route != RT_FAVICON && q->route != RT_METRICS
-				     ? &s->cfg->forms[q->form] : NULL, q->lang);
+		pick_lang(c, r > 0 && has_form(q->route) ? &s->cfg->forms[q->form] : NULL, q->lang);
 		q->json = wants_json(c);
 		if (r == 0)
 			return fail(s, c, q, 404, strcmp(q->lang, "en") ? "Deze pagina bestaat niet."
@@ -948,6 +954,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			return json_error(s, c, 403, "origin not allowed", "Origin", f, NULL);
 		return respond(s, c, 204, "text/plain", "", 0, f, extra);
 	}
+	case RT_REVIEW:
+		return srv_review_handle(s->review, c, url, method, q->body.data, q->body.len,
+					 q->too_big);
 	case RT_FORM_POST:
 	case RT_API_POST:
 		if (q->too_big)
@@ -1050,6 +1059,8 @@ struct srv *srv_start(const struct srv_opts *o, struct core_err *err)
 		if (core_db_source_ensure(s->db, s->cfg->forms[i].name, CORE_SRC_FORM, NULL,
 					  &s->source_ids[i], err))
 			goto fail;
+	if (!(s->review = srv_review_new(s->cfg, o->db_path, s->secret, err)))
+		goto fail;
 	if (pthread_create(&s->writer, NULL, writer_main, s)) {
 		core_err_set(err, CORE_ERUNTIME, "cannot start the writer thread");
 		goto fail;
@@ -1107,6 +1118,7 @@ void srv_stop(struct srv *s)
 	if (s->mhd)
 		MHD_stop_daemon(s->mhd);
 	core_db_close(s->db);
+	srv_review_free(s->review);
 	free(s->source_ids);
 	free(s->buckets);
 	pthread_cond_destroy(&s->wake);
