@@ -65,6 +65,8 @@ struct state {
 	struct ana_lexicons lex;
 	int8_t polarity[64]; /* per ambition, from its title (stance.h) */
 	struct ana_learn learn;
+	struct ana_review_stance *reviewed; /* reviewers' stances, by item then code */
+	size_t n_reviewed;
 	struct ana_ambitions amb;
 	struct ana_arena arena;
 	struct ana_intern group_ids; /* content hash -> group index */
@@ -504,20 +506,37 @@ static int lend_theme_ambitions(struct state *st, const int *theme_of_doc,
 	return rc;
 }
 
-/* Hands an item whose respondent gave a stance to the classifier (in store order, on
- * the thread that owns st->learn): its tokens are still in t. */
+/* Hands an item whose stance a reviewer or its respondent gave to the classifier (in
+ * store order, on the thread that owns st->learn): its tokens are still in t. */
 static int learn_from(struct state *st, const struct core_item *it, const struct item_rec *rec,
 		      const struct ana_tokens *t)
 {
 	char key[512];
 
+	snprintf(key, sizeof(key), "%s%c%s", it->source, KEY_SEP, it->external_id);
+	/* A reviewer's stance teaches first: it corrects the analysis (or the respondent). */
+	for (size_t a = 0; st->n_reviewed && a < st->cfg->n_ambitions && a < 64; a++) {
+		enum core_stance rs;
+		if (!ana_review_stance_of(st->reviewed, st->n_reviewed, it->id,
+					  st->cfg->ambitions[a].code, &rs))
+			continue;
+		if (rs == CORE_STANCE_NEUTRAL)
+			return ana_learn_neutral(&st->learn, rec->lang);
+		if (rs != CORE_STANCE_SUPPORT && rs != CORE_STANCE_OBJECTION)
+			continue; /* "not about this ambition" says nothing about stance */
+		struct ana_stance_result r;
+		ana_stance_eval_pol(ana_lexicons_for(&st->lex, rec->lang), t, NULL, st->polarity[a],
+				    NULL, &r);
+		return ana_learn_example(&st->learn, rec->lang, t, st->polarity[a],
+					 rs == CORE_STANCE_SUPPORT ? 1 : -1, r.pos - r.neg, r.stance,
+					 r.n_cues > 0, key);
+	}
 	if (rec->ex_pol == 0)
 		return 0;
 	if (it->declared_stance == CORE_STANCE_NEUTRAL)
 		return ana_learn_neutral(&st->learn, rec->lang);
 	if (it->declared_stance != CORE_STANCE_SUPPORT && it->declared_stance != CORE_STANCE_OBJECTION)
 		return 0;
-	snprintf(key, sizeof(key), "%s%c%s", it->source, KEY_SEP, it->external_id);
 	return ana_learn_example(&st->learn, rec->lang, t, rec->ex_pol,
 				 it->declared_stance == CORE_STANCE_SUPPORT ? 1 : -1, rec->ex_rule,
 				 (enum core_stance)rec->ex_rule_stance, rec->ex_cues, key);
@@ -1242,6 +1261,9 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		st.polarity[a] = (int8_t)ana_ambition_polarity(&st.lex, cfg->ambitions[a].title,
 								 cfg->analysis.default_lang);
 	ana_learn_init(&st.learn, &st.lex, st.tx, &st.arena);
+	/* Reviewers' corrections teach the stance classifier too. */
+	if ((rc = ana_review_stances(db, &st.reviewed, &st.n_reviewed, err)) != 0)
+		goto out;
 	if ((rc = ana_ambitions_build(&st.amb, st.tx, cfg, err)) != 0)
 		goto out;
 	st.scores = calloc(cfg->n_ambitions ? cfg->n_ambitions : 1, sizeof(*st.scores));
@@ -1499,6 +1521,7 @@ out:
 	free(campaign_of_group);
 	ana_ambitions_release(&st.amb);
 	ana_learn_release(&st.learn);
+	free(st.reviewed);
 	ana_lexicons_release(&st.lex);
 	ana_text_free(st.tx);
 	ana_tokens_release(&st.toks);

@@ -217,12 +217,16 @@ struct found_row {
 	const char *ext;
 	char stance[16], origin[16], evidence[512];
 	int classified;
+	int64_t id;
 };
 
 static int find_row(const struct core_item_view *v, void *ctx)
 {
 	struct found_row *f = ctx;
-	if (strcmp(v->item.external_id, f->ext) != 0 || v->n_stances == 0)
+	if (strcmp(v->item.external_id, f->ext) != 0)
+		return 0;
+	f->id = v->item.id;
+	if (v->n_stances == 0)
 		return 0;
 	snprintf(f->stance, sizeof(f->stance), "%s", core_stance_name(v->stances[0].stance));
 	snprintf(f->origin, sizeof(f->origin), "%s", core_origin_name(v->stances[0].origin));
@@ -365,6 +369,64 @@ static void classifier_order_independent(void **state)
 	rmdir(dir);
 }
 
+/* Reviewers' corrections teach the classifier: items whose stance nobody gave, once a
+ * reviewer sets it, are labelled examples of the next run. */
+static void run_learns_from_reviewers(void **state)
+{
+	static const char *const places[] = {"bij de school", "in onze straat", "naar het park",
+					      "langs de kerk", "bij het station", "in het centrum"};
+	struct core_config cfg = {0};
+	struct core_err err = {0};
+	struct ana_opts opts = {.seed = 42};
+	struct ana_report rep;
+	char dir[] = "/tmp/inspraak-rvl-XXXXXX", path[64], text[128], ext[32];
+	int64_t src;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s.db", dir);
+	assert_int_equal(core_config_parse(run_config, strlen(run_config), "t.json", &cfg, &err), 0);
+	struct core_db *db = core_db_open(path, &err);
+	assert_non_null(db);
+	assert_int_equal(core_db_source_ensure(db, "forms", CORE_SRC_IMPORT, NULL, &src, &err), 0);
+	put_item(db, src, "target", "Een fietsstraat richting de haven.", NULL, CORE_STANCE_NONE);
+	for (int i = 0; i < 30; i++) {
+		snprintf(ext, sizeof(ext), "r%d", i);
+		snprintf(text, sizeof(text), "%s %s %d.", i % 2 ? "Drempels" : "Een fietsstraat",
+			 places[i % 6], i);
+		put_item(db, src, ext, text, NULL, CORE_STANCE_NONE);
+	}
+	assert_int_equal(ana_run(db, &cfg, &opts, &rep, &err), 0);
+	assert_string_equal(row_of(db, "target").stance, "neutral");
+	assert_int_equal(rep.n_stance_eval, 0); /* nobody gave a stance */
+
+	for (int i = 0; i < 30; i++) {
+		char id[24];
+		snprintf(ext, sizeof(ext), "r%d", i);
+		snprintf(id, sizeof(id), "%lld", (long long)row_of(db, ext).id);
+		struct core_review_action a = {.act = CORE_REV_SET_STANCE, .reviewer = "anna",
+					       .target = id, .ambition = "A1",
+					       .stance = i % 2 ? CORE_STANCE_OBJECTION
+							       : CORE_STANCE_SUPPORT};
+		assert_int_equal(core_db_review(db, &a, &err), 0);
+	}
+	assert_int_equal(ana_run(db, &cfg, &opts, &rep, &err), 0);
+	assert_int_equal(rep.n_stance_eval, 1);
+	assert_int_equal(rep.stance_eval[0].labelled, 30);
+	assert_int_equal(rep.stance_eval[0].used, 1);
+	struct found_row t = row_of(db, "target");
+	assert_string_equal(t.stance, "support");
+	assert_int_equal(t.classified, 1);
+	/* the corrected items keep the reviewer's stance */
+	struct found_row r1 = row_of(db, "r1");
+	assert_string_equal(r1.origin, "reviewer");
+	assert_string_equal(r1.stance, "objection");
+	core_db_close(db);
+	test_store_remove(path);
+	core_config_release(&cfg);
+	rmdir(dir);
+}
+
 /* A theme mostly about one ambition lends it to a member that almost named it (one
  * description word), not to an item of another theme with the same word. */
 static const char lend_config[] =
@@ -428,6 +490,7 @@ int test_stance(void)
 		cmocka_unit_test(run_learns_from_respondents),
 		cmocka_unit_test(theme_lends_ambition),
 		cmocka_unit_test(classifier_order_independent),
+		cmocka_unit_test(run_learns_from_reviewers),
 	};
 	return cmocka_run_group_tests_name("stance", tests, setup, teardown);
 }
