@@ -357,7 +357,8 @@ struct core_item_filter {
 	const char *since, *until; /* on published_at (falls back to collected_at), inclusive dates */
 	const char *source;
 	const char *lang;
-	const char *theme;         /* theme id in the latest run */
+	const char *theme;         /* theme id in the latest run (a top-level theme also
+				    * matches its subthemes' items) */
 	const char *ambition;      /* code; "general" = items with no ambition */
 	enum core_stance stance;   /* with ambition: stance toward it; else any ambition's */
 	int64_t limit;             /* 0 = all */
@@ -374,11 +375,12 @@ struct core_item_stance {
 };
 struct core_item_view {
 	struct core_item item;
-	char *theme;        /* theme id, NULL when unassigned or no run */
+	char *theme;        /* top-level theme id, NULL when unassigned or no run */
 	char *campaign;     /* campaign id, NULL when none */
 	struct core_item_stance *stances;
 	size_t n_stances;
 	int edited, hidden;
+	char *subtheme;     /* subtheme id within theme, NULL when none */
 };
 /* Calls cb for each matching item in id order; the view is valid only during the call.
  * A non-zero return from cb stops the walk and is returned. */
@@ -419,6 +421,7 @@ struct core_item_result {
 	double theme_score;
 	struct core_item_stance *stances; /* per ambition; borrowed by core_db_run_save */
 	size_t n_stances;
+	char subtheme[32];   /* "" = none; else a theme whose parent is theme */
 };
 
 struct core_run {

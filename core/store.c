@@ -884,6 +884,7 @@ static void view_release(struct core_item_view *v)
 	core_item_release(&v->item);
 	free(v->theme);
 	free(v->campaign);
+	free(v->subtheme);
 	for (size_t i = 0; i < v->n_stances; i++)
 		free(v->stances[i].evidence);
 	free(v->stances);
@@ -906,17 +907,21 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 	static const char sql[] =
 		"SELECT i.id, s.name, i.external_id, i.url, i.author, i.title, i.text,"
 		" COALESCE(r.lang, i.lang), i.published_at, i.collected_at, i.respondent_group,"
-		" i.email, i.declared_stance, i.content_hash, i.edited, i.hidden, r.theme_id,"
-		" r.campaign_id"
+		" i.email, i.declared_stance, i.content_hash, i.edited, i.hidden,"
+		" COALESCE(t.parent_id, r.theme_id), r.campaign_id,"
+		" CASE WHEN t.parent_id IS NOT NULL THEN r.theme_id END"
 		" FROM items i JOIN sources s ON s.id = i.source_id"
 		" LEFT JOIN item_themes r ON r.run_id = :run AND r.item_id = i.id"
+		/* item_themes holds an item's most specific theme; a subtheme's parent
+		 * is the item's top-level theme. */
+		" LEFT JOIN themes t ON t.run_id = :run AND t.id = r.theme_id"
 		" WHERE (:hidden OR i.hidden = 0)"
 		" AND (:source IS NULL OR s.name = :source)"
 		" AND (:lang IS NULL OR COALESCE(r.lang, i.lang) = :lang)"
 		" AND (:since IS NULL OR COALESCE(i.published_at, i.collected_at) >= :since)"
 		" AND (:until IS NULL OR substr(COALESCE(i.published_at, i.collected_at), 1,"
 		"      length(:until)) <= :until)"
-		" AND (:theme IS NULL OR r.theme_id = :theme)"
+		" AND (:theme IS NULL OR r.theme_id = :theme OR t.parent_id = :theme)"
 		" AND (:amb IS NULL"
 		"  OR (:amb = 'general' AND NOT EXISTS (SELECT 1 FROM item_stances x"
 		"      WHERE x.run_id = :run AND x.item_id = i.id))"
@@ -986,6 +991,7 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 		v.hidden = sqlite3_column_int(st, 15);
 		v.theme = col_dup(st, 16);
 		v.campaign = col_dup(st, 17);
+		v.subtheme = col_dup(st, 18);
 		if (!it->text || !it->source || !it->external_id) {
 			view_release(&v);
 			rc = core_err_set(err, CORE_ENOMEM, "cannot read items: out of memory");
@@ -1178,7 +1184,7 @@ static int save_results(struct core_db *db, struct core_run *run, struct core_er
 		sqlite3_bind_int64(it, 1, run->id);
 		sqlite3_bind_int64(it, 2, r->item_id);
 		bind_text(it, 3, r->lang[0] ? r->lang : NULL);
-		bind_text(it, 4, r->theme[0] ? r->theme : NULL);
+		bind_text(it, 4, r->subtheme[0] ? r->subtheme : r->theme[0] ? r->theme : NULL);
 		bind_text(it, 5, r->campaign[0] ? r->campaign : NULL);
 		sqlite3_bind_double(it, 6, r->theme_score);
 		if (sqlite3_step(it) != SQLITE_DONE) {
