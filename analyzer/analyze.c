@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "analyzer.h"
@@ -86,10 +87,24 @@ struct state {
 struct slot;
 struct worker;
 struct pass {
-	struct slot *slots;
-	size_t n, cap;
-	struct worker *workers;
+	struct slot *slots[2];    /* two batches: one read while the other is prepared */
+	size_t n, cap;            /* items read into the current batch */
+	int cur;                  /* the batch being read */
+	size_t pending;           /* items of the other batch, published, not merged */
+	struct worker *workers;   /* [0]: the main thread's share, [1]: the thread's */
 	size_t n_workers;
+	/* The job of the worker thread: its batch, taken item by item through an atomic
+	 * counter by both threads; the thread acknowledges each job when it leaves it. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct slot *batch;
+	size_t batch_n;
+	int stage1;               /* the job is stage 1 only (see prepare1) */
+	atomic_size_t next;
+	atomic_int stop;          /* a stage-1 job ends early */
+	unsigned long gen, acked;
+	int quit, started;
+	pthread_t th;
 };
 
 static int cmp_u32(const void *a, const void *b)
@@ -437,6 +452,7 @@ struct slot {
 	size_t tok_cap, feat_cap, surf_cap, new_cap;
 	int li;                  /* language index, -1: not set up yet (the merge does it) */
 	int stanced;             /* stances done by the worker */
+	int s1;                  /* stage 1 done (see prepare1) */
 	uint32_t sig[ANA_MH_K];
 	int has_sig;
 	struct item_rec rec;
@@ -448,9 +464,6 @@ struct worker {
 	struct state ws;         /* scratch, arena (stance rows live there) and counters */
 	struct ana_text_worker tw;
 	size_t amb_items[64];
-	struct slot *slots;
-	size_t from, to, step;
-	int rc;
 };
 
 /* Exchanges the token scratch of st and s, so functions written for st's scratch
@@ -538,13 +551,14 @@ static void slot_release(struct slot *s)
 }
 
 /* The worker's part of one item: everything that reads shared state only. */
-static int prepare(struct state *ws, struct ana_text_worker *tw, struct slot *s)
+/* Stage 1: normalise, tokenise, language, MinHash. It reads nothing the merge
+ * changes (the stopword lists only), so it may run at any time. */
+static int prepare1(struct state *ws, struct ana_text_worker *tw, struct slot *s)
 {
 	const struct ana_text *tx = ws->tx;
 	char *split = NULL, *folded = NULL;
 	double t0 = ana_now();
 	int rc = CORE_ENOMEM;
-	void *v;
 
 	memset(&s->rec, 0, sizeof(s->rec));
 	s->rec.id = s->item.id;
@@ -555,9 +569,26 @@ static int prepare(struct state *ws, struct ana_text_worker *tw, struct slot *s)
 		goto out;
 	if ((rc = ana_tokenize(folded, strlen(folded), &s->toks)) != 0)
 		goto out;
-	rc = CORE_ENOMEM;
 	ana_text_detect_tokens_with(tx, tw, &s->toks, s->clean, s->len, s->item.lang,
 				    ws->cfg->analysis.default_lang, s->rec.lang);
+	s->has_sig = ana_minhash(&s->toks, s->sig);
+	s->t_text = ana_now() - t0;
+	s->s1 = 1;
+out:
+	free(split);
+	free(folded);
+	return rc;
+}
+
+/* Stage 2: stems through the cache, features and stances. It reads the stem caches,
+ * so it never runs while the main thread merges (and so adds to them). */
+static int prepare2(struct state *ws, struct ana_text_worker *tw, struct slot *s)
+{
+	const struct ana_text *tx = ws->tx;
+	double t0 = ana_now();
+	int rc = CORE_ENOMEM;
+	void *v;
+
 	s->li = ana_text_lang_find(tx, s->rec.lang);
 	size_t n = s->toks.n + 1;
 	if ((v = s->tok_stem, ana_grow(&v, &s->tok_cap, n, sizeof(uint32_t))) != 0 ||
@@ -581,9 +612,8 @@ static int prepare(struct state *ws, struct ana_text_worker *tw, struct slot *s)
 		s->tok_feat[i] = s->tok_stem[i] != ANA_NOID &&
 				 ana_text_is_feature(tx, ana_tok_str(&s->toks, i), k->len);
 	}
-	s->has_sig = ana_minhash(&s->toks, s->sig);
 	double t1 = ana_now();
-	s->t_text = t1 - t0;
+	s->t_text += t1 - t0;
 	s->t_stance = 0;
 	if (s->li >= 0) {
 		/* A word new to the cache has a stem no ambition uses (their stems are in the
@@ -598,19 +628,75 @@ static int prepare(struct state *ws, struct ana_text_worker *tw, struct slot *s)
 	}
 	rc = 0;
 out:
-	free(split);
-	free(folded);
 	return rc;
+}
+
+/* Takes items of the job's batch until none is left (or a stage-1 job is stopped). */
+static void help(struct pass *p, struct worker *w, int stage1)
+{
+	for (;;) {
+		if (stage1 && atomic_load(&p->stop))
+			break;
+		size_t i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->batch_n)
+			break;
+		struct slot *s = &p->batch[i];
+		if (!s->s1 && (s->rc = prepare1(&w->ws, &w->tw, s)) != 0)
+			continue;
+		if (!stage1)
+			s->rc = prepare2(&w->ws, &w->tw, s);
+	}
 }
 
 static void *work(void *arg)
 {
-	struct worker *w = arg;
+	struct pass *p = arg;
+	unsigned long seen = 0;
 
-	w->rc = 0;
-	for (size_t i = w->from; i < w->to && !w->rc; i += w->step)
-		w->rc = prepare(&w->ws, &w->tw, &w->slots[i]);
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->quit && p->gen == seen)
+			pthread_cond_wait(&p->cv, &p->mu);
+		int quit = p->quit, stage1 = p->stage1;
+		seen = p->gen;
+		pthread_mutex_unlock(&p->mu);
+		if (quit)
+			break;
+		help(p, &p->workers[1], stage1);
+		pthread_mutex_lock(&p->mu);
+		p->acked = seen;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
 	return NULL;
+}
+
+/* Gives the worker thread a job on batch b (n items). */
+static void publish(struct pass *p, struct slot *b, size_t n, int stage1)
+{
+	pthread_mutex_lock(&p->mu);
+	p->batch = b;
+	p->batch_n = n;
+	p->stage1 = stage1;
+	atomic_store(&p->next, 0);
+	atomic_store(&p->stop, 0);
+	p->gen++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Ends the current job: the main thread takes its share of a full job (none of a
+ * stage-1 job, which it stops), then waits until the worker thread has left it. */
+static void finish(struct pass *p)
+{
+	if (p->stage1)
+		atomic_store(&p->stop, 1);
+	else
+		help(p, &p->workers[0], 0);
+	pthread_mutex_lock(&p->mu);
+	while (p->started && p->acked != p->gen)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
 }
 
 /* The main thread's part of one item, in store order. */
@@ -673,41 +759,58 @@ static int merge(struct state *st, struct slot *s)
 	return 0;
 }
 
-/* Prepares the batch's items (two threads when there are workers), then merges them. */
+static int merge_all(struct state *st, struct slot *b, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && !rc; i++)
+		if ((rc = b[i].rc) != 0 || (rc = merge(st, &b[i])) != 0)
+			core_err_set(st->err, rc, "cannot analyse item %lld: out of memory",
+				     (long long)b[i].item.id);
+	return rc;
+}
+
+/* Runs while the main thread reads batch k + 1: the worker thread prepares batch k.
+ * When batch k + 1 is read: both finish batch k; the worker thread starts stage 1 of
+ * batch k + 1 while the main thread merges batch k (stage 2 reads what the merge
+ * writes, so it waits); then batch k + 1 is published in full and reading goes on
+ * into batch k's slots. Each slot is prepared by whichever thread takes it, with the
+ * same result, and merged in store order. */
 static int run_batch(struct state *st)
 {
 	struct pass *p = st->pass;
+	struct slot *read = p->slots[p->cur], *other = p->slots[1 - p->cur];
+	size_t n_other = p->pending, n_read = p->n;
 	int rc = 0;
-	size_t nw = p->n_workers, started = 0;
-	pthread_t th[ANA_MAX_WORKERS];
 
-	for (size_t w = 0; w < nw; w++) {
-		p->workers[w].slots = p->slots;
-		p->workers[w].from = w;
-		p->workers[w].to = p->n;
-		p->workers[w].step = nw;
+	for (size_t i = 0; i < n_read; i++)
+		read[i].s1 = 0;
+	if (n_other) {
+		finish(p);
+		publish(p, read, n_read, 1);
+		rc = merge_all(st, other, n_other);
+		finish(p);
 	}
-	for (size_t w = 1; w < nw; w++) {
-		if (pthread_create(&th[w], NULL, work, &p->workers[w]) != 0)
-			break;
-		started = w;
-	}
-	/* Without a second thread the main thread does its share too. */
-	for (size_t w = started + 1; w < nw; w++) {
-		p->workers[w].from = w;
-		work(&p->workers[w]);
-	}
-	work(&p->workers[0]);
-	for (size_t w = 1; w <= started; w++)
-		pthread_join(th[w], NULL);
-	for (size_t w = 0; w < nw && !rc; w++)
-		rc = p->workers[w].rc;
-	for (size_t i = 0; i < p->n && !rc; i++)
-		rc = merge(st, &p->slots[i]);
-	if (rc)
-		core_err_set(st->err, rc, "cannot analyse item %lld: out of memory",
-			     (long long)(p->n ? p->slots[0].item.id : 0));
+	publish(p, read, n_read, 0);
+	p->pending = n_read;
+	p->cur = 1 - p->cur;
 	p->n = 0;
+	return rc;
+}
+
+/* After the last item: the partial batch and the one before it. */
+static int run_last(struct state *st)
+{
+	struct pass *p = st->pass;
+	int rc = 0;
+
+	if (p->n && (rc = run_batch(st)) != 0)
+		return rc;
+	if (p->pending) {
+		finish(p);
+		rc = merge_all(st, p->slots[1 - p->cur], p->pending);
+		p->pending = 0;
+	}
 	return rc;
 }
 
@@ -715,7 +818,7 @@ static int on_item(const struct core_item_view *v, void *ctx)
 {
 	struct state *st = ctx;
 	struct pass *p = st->pass;
-	int rc = slot_fill(&p->slots[p->n++], v);
+	int rc = slot_fill(&p->slots[p->cur][p->n++], v);
 
 	if (rc)
 		return core_err_set(st->err, rc, "cannot analyse item %lld: out of memory",
@@ -1455,6 +1558,19 @@ static void run_release(struct core_run *run)
 	free(run->params);
 }
 
+/* Ends the worker thread (idempotent). */
+static void pass_stop(struct pass *p)
+{
+	if (!p->started)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->th, NULL);
+	p->started = 0;
+}
+
 int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_opts *opts,
 	    struct ana_report *rep, struct core_err *err)
 {
@@ -1512,9 +1628,14 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	st.pass = &pass;
 	pass.n_workers = opts && opts->threads == 1 ? 1 : ANA_MAX_WORKERS;
 	pass.cap = pass.n_workers == 1 ? 1 : ANA_BATCH;
-	pass.slots = calloc(pass.cap, sizeof(*pass.slots));
-	pass.workers = calloc(pass.n_workers, sizeof(*pass.workers));
-	if (!pass.slots || !pass.workers) {
+	pass.slots[0] = calloc(pass.cap, sizeof(*pass.slots[0]));
+	pass.slots[1] = calloc(pass.cap, sizeof(*pass.slots[1]));
+	pass.workers = calloc(ANA_MAX_WORKERS, sizeof(*pass.workers));
+	pthread_mutex_init(&pass.mu, NULL);
+	pthread_cond_init(&pass.cv, NULL);
+	atomic_init(&pass.next, 0);
+	atomic_init(&pass.stop, 0);
+	if (!pass.slots[0] || !pass.slots[1] || !pass.workers) {
 		rc = core_err_set(err, CORE_ENOMEM, "analysis: out of memory");
 		goto out;
 	}
@@ -1525,7 +1646,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		ana_text_lang(st.tx, known[i]);
 	if (cfg->analysis.default_lang)
 		ana_text_lang(st.tx, cfg->analysis.default_lang);
-	for (size_t w = 0; w < pass.n_workers; w++) {
+	for (size_t w = 0; w < ANA_MAX_WORKERS; w++) {
 		struct worker *wk = &pass.workers[w];
 		struct state *ws = &wk->ws;
 		ws->cfg = cfg;
@@ -1541,12 +1662,18 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 			goto out;
 		}
 	}
+	/* Without a thread (one asked for, or none to be had) the main thread prepares
+	 * every item itself, in the same batches. */
+	if (pass.n_workers > 1)
+		pass.started = pthread_create(&pass.th, NULL, work, &pass) == 0;
 	filter.include_hidden = 0;
-	if ((rc = core_db_items_each(db, &filter, on_item, &st, err)) != 0)
+	rc = core_db_items_each(db, &filter, on_item, &st, err);
+	if (rc == 0)
+		rc = run_last(&st);
+	pass_stop(&pass);
+	if (rc)
 		goto out;
-	if (pass.n && (rc = run_batch(&st)) != 0)
-		goto out;
-	for (size_t w = 0; w < pass.n_workers; w++)
+	for (size_t w = 0; w < ANA_MAX_WORKERS; w++)
 		for (size_t a = 0; a < 64; a++)
 			rep->ambition_items[a] += pass.workers[w].amb_items[a];
 	if (st.n_items == 0) {
@@ -1775,10 +1902,15 @@ out:
 	free(sub_of_doc);
 	free(parent_of);
 	free(campaign_of_group);
-	for (size_t i = 0; pass.slots && i < pass.cap; i++)
-		slot_release(&pass.slots[i]);
-	free(pass.slots);
-	for (size_t w = 0; pass.workers && w < pass.n_workers; w++) {
+	pass_stop(&pass);
+	for (int b = 0; b < 2; b++) {
+		for (size_t i = 0; pass.slots[b] && i < pass.cap; i++)
+			slot_release(&pass.slots[b][i]);
+		free(pass.slots[b]);
+	}
+	pthread_mutex_destroy(&pass.mu);
+	pthread_cond_destroy(&pass.cv);
+	for (size_t w = 0; pass.workers && w < ANA_MAX_WORKERS; w++) {
 		struct worker *wk = &pass.workers[w];
 		ana_ambitions_fork_release(&wk->ws.amb);
 		ana_text_worker_release(&wk->tw);
