@@ -107,6 +107,12 @@ struct pass {
 	pthread_t th;
 };
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -905,6 +911,115 @@ out:
 	free(df_pair);
 	free(df_stem);
 	free(map);
+	return rc;
+}
+
+/* Dutch (and German) write compounds as one word ("wachttijd", "ziekenhuisopname");
+ * one that occurs in a single document would fall below min_df and say nothing, while
+ * its parts are words other documents use. Such a stem of at least ANA_SPLIT_MIN characters
+ * becomes its two parts when both are stems of at least two documents (a linking "s"
+ * or "e" after the first part may go). *n_split counts the stems split. */
+#define ANA_SPLIT_MIN 8
+#define ANA_PART_MIN 3
+static int decompound(struct state *st, struct ana_bag *bags, size_t n_docs, size_t *n_split)
+{
+	const struct ana_intern *stems = &st->tx->stems;
+	size_t ns = stems->n;
+	uint32_t *df = calloc(ns ? ns : 1, sizeof(*df));
+	uint32_t *pa = malloc((ns ? ns : 1) * sizeof(*pa)), *pb = malloc((ns ? ns : 1) * sizeof(*pb));
+	int rc = CORE_ENOMEM;
+
+	*n_split = 0;
+	if (!df || !pa || !pb)
+		goto out;
+	for (size_t d = 0; d < n_docs; d++)
+		for (uint32_t i = 0; i < bags[d].n; i++)
+			if (!(bags[d].stem[i] & PAIR_BIT))
+				df[bags[d].stem[i]]++;
+	/* Only words of languages that write compounds as one word (English ones mostly
+	 * are two words already): their stems are marked in pa. */
+	for (uint32_t s = 0; s < ns; s++)
+		pa[s] = 0;
+	for (size_t l = 0; l < st->tx->n_langs; l++) {
+		const struct ana_lang *lg = &st->tx->langs[l];
+		if (strcmp(lg->code, "nl") != 0 && strcmp(lg->code, "de") != 0)
+			continue;
+		for (uint32_t id = 0; id < lg->surf.n; id++)
+			if (lg->stem[id] != ANA_NOID && lg->count[id] > 0)
+				pa[lg->stem[id]] = 1;
+	}
+	for (uint32_t s = 0; s < ns; s++) {
+		const char *w = ana_intern_str(stems, s);
+		size_t len = strlen(w), best = 0;
+		int compounding = pa[s] == 1;
+		pa[s] = pb[s] = ANA_NOID;
+		if (!compounding || df[s] != 1 || len < ANA_SPLIT_MIN || strchr(w, ' '))
+			continue;
+		for (size_t cut = ANA_PART_MIN; cut + ANA_PART_MIN <= len; cut++) {
+			uint32_t q = ana_intern_get(stems, w + cut, len - cut);
+			if (q == ANA_NOID || df[q] < 2)
+				continue;
+			uint32_t p = ana_intern_get(stems, w, cut);
+			if ((p == ANA_NOID || df[p] < 2) && cut > ANA_PART_MIN &&
+			    (w[cut - 1] == 's' || w[cut - 1] == 'e'))
+				p = ana_intern_get(stems, w, cut - 1);
+			if (p == ANA_NOID || df[p] < 2)
+				continue;
+			/* The most even split: "ziekenhuis|opnam", not "zieken|huisopnam". */
+			size_t even = cut < len - cut ? cut : len - cut;
+			if (even > best) {
+				best = even;
+				pa[s] = p;
+				pb[s] = q;
+			}
+		}
+		*n_split += pa[s] != ANA_NOID;
+	}
+	for (size_t d = 0; d < n_docs; d++) {
+		struct ana_bag *b = &bags[d];
+		uint32_t extra = 0, o = 0;
+		for (uint32_t i = 0; i < b->n; i++)
+			extra += !(b->stem[i] & PAIR_BIT) && pa[b->stem[i]] != ANA_NOID;
+		if (!extra)
+			continue;
+		uint32_t n = b->n + extra;
+		uint32_t *stem = ana_arena_alloc(&st->arena, n * sizeof(*stem));
+		uint32_t *tf = ana_arena_alloc(&st->arena, n * sizeof(*tf));
+		uint64_t *pair = malloc(n * sizeof(*pair));
+		if (!stem || !tf || !pair) {
+			free(pair);
+			goto out;
+		}
+		for (uint32_t i = 0; i < b->n; i++) {
+			uint32_t x = b->stem[i];
+			if (!(x & PAIR_BIT) && pa[x] != ANA_NOID) {
+				pair[o++] = (uint64_t)pa[x] << 32 | b->tf[i];
+				pair[o++] = (uint64_t)pb[x] << 32 | b->tf[i];
+			} else {
+				pair[o++] = (uint64_t)x << 32 | b->tf[i];
+			}
+		}
+		qsort(pair, o, sizeof(*pair), cmp_u64);
+		uint32_t u = 0;
+		for (uint32_t i = 0; i < o; i++) {
+			uint32_t x = (uint32_t)(pair[i] >> 32), f = (uint32_t)pair[i];
+			if (u && stem[u - 1] == x) {
+				tf[u - 1] += f;
+			} else {
+				stem[u] = x;
+				tf[u++] = f;
+			}
+		}
+		free(pair);
+		b->stem = stem;
+		b->tf = tf;
+		b->n = u;
+	}
+	rc = 0;
+out:
+	free(df);
+	free(pa);
+	free(pb);
 	return rc;
 }
 
@@ -1739,7 +1854,9 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	}
 	for (size_t g = 0; g < st.n_groups; g++)
 		st.groups[g].doc = st.groups[root[g]].doc;
-	size_t n_pairs = 0;
+	size_t n_pairs = 0, n_split = 0;
+	if (decompound(&st, bags, n_docs, &n_split) != 0)
+		goto nomem;
 	if (bigrams(&st, bags, n_docs, &n_pairs) != 0)
 		goto nomem;
 	if (ana_text_surfaces(st.tx) != 0)
@@ -1850,13 +1967,14 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		"{\"seed\":%llu,\"themes\":%d,\"k\":%d,\"max_themes\":%d,\"auto_k\":%s,"
 		"\"ambition_threshold\":%.3f,\"campaign_min\":%d,\"default_lang\":\"%s\","
 		"\"restarts\":%d,\"max_iter\":%d,\"min_df\":2,\"max_df\":0.5,"
-		"\"documents\":%zu,\"terms\":%zu,\"bigrams\":%zu,\"near_duplicate_merges\":%zu,"
+		"\"documents\":%zu,\"terms\":%zu,\"bigrams\":%zu,\"compounds_split\":%zu,"
+		"\"near_duplicate_merges\":%zu,"
 		"\"objective\":%.4f}",
 		(unsigned long long)seed, opts ? opts->themes : 0, cl.k, cfg->analysis.max_themes,
 		(opts && opts->themes > 0) || cfg->analysis.themes > 0 ? "false" : "true",
 		cfg->analysis.ambition_threshold, cmin,
 		cfg->analysis.default_lang ? cfg->analysis.default_lang : "",
-		ANA_KMEANS_RESTARTS, ANA_KMEANS_MAX_ITER, m.n_docs, m.n_terms, n_pairs, merged,
+		ANA_KMEANS_RESTARTS, ANA_KMEANS_MAX_ITER, m.n_docs, m.n_terms, n_pairs, n_split, merged,
 		cl.objective);
 	if (!run.params)
 		goto nomem;

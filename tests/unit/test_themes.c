@@ -560,6 +560,25 @@ static void ids_carry_across_runs(void **state)
 	assert_int_equal(kept, 3);
 }
 
+/* A compound seen once ("wachttijdtelefoon") says nothing as a whole (min_df 2) but
+ * joins the theme of its parts, words other reactions use. */
+static void compounds_split_into_known_parts(void **state)
+{
+	struct fixture *f = *state;
+	struct core_err err = {0};
+	struct ana_opts opts = {.seed = 7, .themes = 3};
+	static struct snap a;
+
+	fill(f->db, f->src, PER_SUBJECT, 0);
+	assert_int_equal(core_db_begin(f->db, &err), 0);
+	put(f->db, f->src, "compound", "Wachttijdtelefoon!");
+	assert_int_equal(core_db_commit(f->db, &err), 0);
+	assert_int_equal(ana_run(f->db, &f->cfg, &opts, NULL, &err), 0);
+	take(f->db, &a);
+	assert_true(theme_of(&a, "s2-00")[0] != '\0');
+	assert_string_equal(theme_of(&a, "compound"), theme_of(&a, "s2-00"));
+}
+
 /* ---------------------------------------------------------------- subthemes */
 
 /* One theme with two clear sub-subjects (the counter and the phone, bound by shared
@@ -831,6 +850,7 @@ int test_themes(void)
 		cmocka_unit_test_setup_teardown(shuffled_order_same_themes, setup, teardown),
 		cmocka_unit_test_setup_teardown(ids_carry_across_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(subthemes_split_sub_subjects, setup, teardown),
+		cmocka_unit_test_setup_teardown(compounds_split_into_known_parts, setup, teardown),
 		cmocka_unit_test_setup_teardown(sib200_dutch_nmi, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("themes", tests, NULL, NULL);
