@@ -444,7 +444,7 @@ static void progress(struct state *st, const char *stage, int64_t done, int64_t 
  * ambitions and stance, each with its own scratch), then the main thread merges them
  * in store order (new words into the stem cache, duplicate groups, bags). Everything
  * order-dependent happens in the merge, so the result equals a one-thread run. */
-#define ANA_BATCH 2048
+#define ANA_BATCH 512
 
 struct slot {
 	struct core_item item;   /* a copy: the store's view lives only during its callback */
@@ -1900,6 +1900,10 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 			    parent_of) != 0)
 		goto nomem;
 	t_sub = ana_now();
+	/* The semantic space has served: free it before the results and the save (at a
+	 * million items it is 150 MB of the peak). */
+	ana_matrix_release(&lsa);
+	space = NULL;
 	if (carry_ids(&st, db, &run, theme_of_doc, sub_of_doc) != 0)
 		goto nomem;
 	for (size_t i = n_top; i < run.n_themes; i++)
@@ -1945,8 +1949,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 			snprintf(r->theme, sizeof(r->theme), "%s", run.themes[th].id);
 			r->theme_score = cl.sim[gr->doc];
 			if (sub_of_doc[gr->doc] >= 0)
-				snprintf(r->subtheme, sizeof(r->subtheme), "%s",
-					 run.themes[sub_of_doc[gr->doc]].id);
+				r->subtheme = run.themes[sub_of_doc[gr->doc]].id;
 		} else {
 			rep->unassigned++;
 		}

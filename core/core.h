@@ -421,7 +421,8 @@ struct core_item_result {
 	double theme_score;
 	struct core_item_stance *stances; /* per ambition; borrowed by core_db_run_save */
 	size_t n_stances;
-	char subtheme[32];   /* "" = none; else a theme whose parent is theme */
+	const char *subtheme; /* NULL = none; else the id of a theme whose parent is theme
+			       * (borrowed: a million results should not carry 32 bytes each) */
 };
 
 struct core_run {

@@ -1184,7 +1184,7 @@ static int save_results(struct core_db *db, struct core_run *run, struct core_er
 		sqlite3_bind_int64(it, 1, run->id);
 		sqlite3_bind_int64(it, 2, r->item_id);
 		bind_text(it, 3, r->lang[0] ? r->lang : NULL);
-		bind_text(it, 4, r->subtheme[0] ? r->subtheme : r->theme[0] ? r->theme : NULL);
+		bind_text(it, 4, r->subtheme && *r->subtheme ? r->subtheme : r->theme[0] ? r->theme : NULL);
 		bind_text(it, 5, r->campaign[0] ? r->campaign : NULL);
 		sqlite3_bind_double(it, 6, r->theme_score);
 		if (sqlite3_step(it) != SQLITE_DONE) {
