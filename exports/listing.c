@@ -79,10 +79,11 @@ static int themes_table(const struct exp_model *m, FILE *out)
 		snprintf(split, sizeof(split), "%lld/%lld/%lld/%lld", (long long)row->stance[1],
 			 (long long)row->stance[2], (long long)row->stance[3],
 			 (long long)row->stance[4]);
-		char id[40];
 		/* A subtheme sits indented under its parent (the model lists it right after). */
-		snprintf(id, sizeof(id), "%s%s", row->t.parent[0] ? "  " : "", row->t.id);
-		if ((rc = cell(out, id, 6, 0)) || (rc = cell(out, size, 6, 0)) ||
+		int sub = row->t.parent[0] != '\0';
+		if (sub)
+			fputs("  ", out);
+		if ((rc = cell(out, row->t.id, sub ? 4 : 6, 0)) || (rc = cell(out, size, 6, 0)) ||
 		    (rc = cell(out, row->t.label, 28, 0)) || (rc = cell(out, terms.data, 30, 0)) ||
 		    (rc = cell(out, ambs.data, 18, 0)) || (rc = cell(out, split, 40, 1)))
 			break;

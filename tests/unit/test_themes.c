@@ -18,6 +18,7 @@
 #include "support.h"
 
 #include "analyzer.h"
+#include "exports.h"
 #include "model.h"
 #include "text.h"
 
@@ -675,6 +676,22 @@ static void subthemes_split_sub_subjects(void **state)
 		}
 	}
 	assert_int_equal(n_sub, 2);
+	/* `inspraak themes` lists the subthemes indented right under their parent. */
+	char *listing = NULL, line[64];
+	size_t listing_len = 0;
+	FILE *out = open_memstream(&listing, &listing_len);
+	assert_non_null(out);
+	assert_int_equal(exp_print_themes(f->db, &f->cfg, 0, out, &err), 0);
+	fclose(out);
+	snprintf(line, sizeof(line), "\n%s ", top);
+	const char *at = strstr(listing, line);
+	assert_non_null(at);
+	at = strchr(at + 1, '\n');
+	assert_non_null(at);
+	assert_true(strncmp(at, "\n  T", 4) == 0);
+	at = strchr(at + 1, '\n');
+	assert_true(at && strncmp(at, "\n  T", 4) == 0);
+	free(listing);
 
 	/* Determinism: another store, items in another order, same (sub)themes. */
 	snprintf(path, sizeof(path), "%s/u.db", f->dir);
