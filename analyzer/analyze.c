@@ -616,7 +616,9 @@ static int prepare2(struct state *ws, struct ana_text_worker *tw, struct slot *s
 			goto out;
 		s->tok_new[i] = known == 0;
 		s->tok_feat[i] = s->tok_stem[i] != ANA_NOID &&
-				 ana_text_is_feature(tx, ana_tok_str(&s->toks, i), k->len);
+				 (s->tok_surf[i] != ANA_NOID
+					  ? ana_text_surf_feature(tx, s->li, s->tok_surf[i])
+					  : ana_text_is_feature(tx, ana_tok_str(&s->toks, i), k->len));
 	}
 	double t1 = ana_now();
 	s->t_text += t1 - t0;

@@ -453,6 +453,7 @@ void ana_text_free(struct ana_text *tx)
 		ana_intern_release(&lg->surf);
 		free(lg->stem);
 		free(lg->count);
+		free(lg->feat);
 	}
 	if (tx->textcat)
 		textcat_Done(tx->textcat);
@@ -634,8 +635,14 @@ static uint32_t cached(struct ana_text *tx, struct ana_lang *lg, const char *wor
 	if (ana_grow(&count, &cap2, (size_t)id + 1, sizeof(uint64_t)) != 0)
 		return ANA_NOID;
 	lg->count = count;
+	void *feat = lg->feat;
+	size_t cap3 = lg->cap;
+	if (ana_grow(&feat, &cap3, (size_t)id + 1, 1) != 0)
+		return ANA_NOID;
+	lg->feat = feat;
 	lg->cap = cap;
 	lg->count[id] = 0;
+	lg->feat[id] = (uint8_t)ana_text_is_feature(tx, word, len);
 
 	const char *in = word;
 	size_t in_len = len;

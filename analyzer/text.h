@@ -59,6 +59,7 @@ struct ana_lang {
 	struct ana_intern surf;
 	uint32_t *stem;       /* per surface id: stem id, ANA_NOID for a non-feature word */
 	uint64_t *count;      /* per surface id: occurrences seen as a feature */
+	uint8_t *feat;        /* per surface id: ana_text_is_feature of the word */
 	size_t cap;
 };
 
@@ -157,6 +158,12 @@ void ana_text_detect_tokens_with(const struct ana_text *tx, struct ana_text_work
  * then calls ana_text_term for it. -1 on no memory. */
 int ana_text_term_peek(const struct ana_text *tx, struct ana_text_worker *w, int li,
 		       const char *word, size_t len, uint32_t *stem, uint32_t *surf);
+/* Whether the known surface id of language li may be a theme feature (cached
+ * ana_text_is_feature). */
+static inline int ana_text_surf_feature(const struct ana_text *tx, int li, uint32_t surf)
+{
+	return tx->langs[li].feat[surf];
+}
 
 /* Embedded lists (generated from config/ by embed.cmake). */
 extern const unsigned char ana_embed_stop_nl[], ana_embed_stop_en[];
