@@ -186,6 +186,26 @@ out:
 	return rc;
 }
 
+int ana_ambitions_fork(const struct ana_ambitions *am, struct ana_ambitions *out)
+{
+	*out = *am;
+	out->hits = calloc(am->n_terms ? am->n_terms : 1, sizeof(uint32_t));
+	out->touched = malloc((am->n_terms ? am->n_terms : 1) * sizeof(uint32_t));
+	out->n_touched = 0;
+	if (!out->hits || !out->touched) {
+		ana_ambitions_fork_release(out);
+		return CORE_ENOMEM;
+	}
+	return 0;
+}
+
+void ana_ambitions_fork_release(struct ana_ambitions *f)
+{
+	free(f->hits);
+	free(f->touched);
+	memset(f, 0, sizeof(*f));
+}
+
 void ana_ambitions_release(struct ana_ambitions *am)
 {
 	free(am->terms);

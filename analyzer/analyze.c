@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "analyzer.h"
@@ -26,6 +28,7 @@ struct item_rec {
 	int64_t id;
 	uint32_t group;
 	uint32_t prev_theme; /* id in state.prev_ids of its theme in the previous run */
+	uint32_t prev_sub;   /* same for its subtheme */
 	char lang[8];
 	struct core_item_stance *stances; /* arena */
 	float *rule;     /* arena, per stance row: the rules' support minus objection */
@@ -92,7 +95,41 @@ struct state {
 	double t_begin, t_shown;
 	size_t *amb_items;
 	struct core_err *err;
+	/* the batched pass (see run_batch) */
+	struct pass *pass;
+	uint32_t sig[ANA_MH_K]; /* the current item's MinHash, made by a worker */
+	int has_sig;
 };
+
+#define ANA_MAX_WORKERS 2
+struct slot;
+struct worker;
+struct pass {
+	struct slot *slots[2];    /* two batches: one read while the other is prepared */
+	size_t n, cap;            /* items read into the current batch */
+	int cur;                  /* the batch being read */
+	size_t pending;           /* items of the other batch, published, not merged */
+	struct worker *workers;   /* [0]: the main thread's share, [1]: the thread's */
+	size_t n_workers;
+	/* The job of the worker thread: its batch, taken item by item through an atomic
+	 * counter by both threads; the thread acknowledges each job when it leaves it. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct slot *batch;
+	size_t batch_n;
+	int stage1;               /* the job is stage 1 only (see prepare1) */
+	atomic_size_t next;
+	atomic_int stop;          /* a stage-1 job ends early */
+	unsigned long gen, acked;
+	int quit, started;
+	pthread_t th;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -185,15 +222,13 @@ static char *arena_key(struct state *st, const struct core_item *it)
 /* The representative's bag and signature, in the arena. */
 static int describe(struct state *st, struct group *gr)
 {
-	uint32_t sig[ANA_MH_K];
-
 	if (make_bag(st, &gr->bag) != 0)
 		return CORE_ENOMEM;
 	gr->sig = NULL;
-	if (ana_minhash(&st->toks, sig)) {
-		if (!(gr->sig = ana_arena_alloc(&st->arena, sizeof(sig))))
+	if (st->has_sig) {
+		if (!(gr->sig = ana_arena_alloc(&st->arena, sizeof(st->sig))))
 			return CORE_ENOMEM;
-		memcpy(gr->sig, sig, sizeof(sig));
+		memcpy(gr->sig, st->sig, sizeof(st->sig));
 	}
 	return 0;
 }
@@ -625,94 +660,402 @@ static void progress(struct state *st, const char *stage, int64_t done, int64_t 
 
 /* ---------------------------------------------------------------- per item */
 
-static int on_item(const struct core_item_view *v, void *ctx)
+/* The per-item pass runs in batches: two threads prepare the items of a batch
+ * (normalise, tokenise, language, stems through the shared cache read-only, MinHash,
+ * ambitions and stance, each with its own scratch), then the main thread merges them
+ * in store order (new words into the stem cache, duplicate groups, bags). Everything
+ * order-dependent happens in the merge, so the result equals a one-thread run. */
+#define ANA_BATCH 512
+
+struct slot {
+	struct core_item item;   /* a copy: the store's view lives only during its callback */
+	char *theme, *subtheme;  /* in the previous run */
+	char *clean;             /* sanitised text (cut to ANA_MAX_TEXT) */
+	size_t len;
+	int cut;                 /* the text was longer than ANA_MAX_TEXT */
+	struct ana_tokens toks;
+	uint32_t *tok_stem, *tok_surf;
+	uint8_t *tok_feat, *tok_new; /* tok_new: a word the stem cache does not know yet */
+	size_t tok_cap, feat_cap, surf_cap, new_cap;
+	int li;                  /* language index, -1: not set up yet (the merge does it) */
+	int stanced;             /* stances done by the worker */
+	int s1;                  /* stage 1 done (see prepare1) */
+	uint32_t sig[ANA_MH_K];
+	int has_sig;
+	struct item_rec rec;
+	double t_text, t_stance;
+	int rc;
+};
+
+struct worker {
+	struct state ws;         /* scratch, arena (stance rows live there) and counters */
+	struct ana_text_worker tw;
+	size_t amb_items[64];
+};
+
+/* Exchanges the token scratch of st and s, so functions written for st's scratch
+ * (make_bag, item_stances) work on a slot without copying. */
+static void swap_scratch(struct state *st, struct slot *s)
 {
-	struct state *st = ctx;
+	struct ana_tokens t = st->toks;
+	uint32_t *ts = st->tok_stem;
+	uint8_t *tf = st->tok_feat;
+	size_t tc = st->tok_cap, fc = st->feat_cap;
+
+	st->toks = s->toks;
+	s->toks = t;
+	st->tok_stem = s->tok_stem;
+	s->tok_stem = ts;
+	st->tok_feat = s->tok_feat;
+	s->tok_feat = tf;
+	st->tok_cap = s->tok_cap;
+	s->tok_cap = tc;
+	st->feat_cap = s->feat_cap;
+	s->feat_cap = fc;
+}
+
+static int slot_fill(struct slot *s, const struct core_item_view *v)
+{
 	const struct core_item *it = &v->item;
+	struct core_item *c = &s->item;
 	const char *text = it->text && *it->text ? it->text : it->title ? it->title : "";
 	size_t len = strlen(text);
-	char *clean = NULL, *folded = NULL, *split = NULL;
-	double t0 = ana_now();
-	int rc = CORE_ENOMEM;
 
-	if (len > ANA_MAX_TEXT) {
+	core_item_release(c);
+	free(s->theme);
+	free(s->subtheme);
+	free(s->clean);
+	s->theme = s->subtheme = s->clean = NULL;
+	memset(c, 0, sizeof(*c));
+	c->id = it->id;
+	c->declared_stance = it->declared_stance;
+	memcpy(c->content_hash, it->content_hash, sizeof(c->content_hash));
+	c->match_other_sources = it->match_other_sources;
+	s->cut = len > ANA_MAX_TEXT;
+	if (s->cut) {
 		len = ANA_MAX_TEXT;
 		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
 			len--;
-		if (!st->tx->warned_long++)
-			core_log(CORE_LOG_WARN, "item %lld: text longer than %u bytes; analysing "
-				 "its first %zu bytes", (long long)it->id, ANA_MAX_TEXT, len);
 	}
-	clean = core_utf8_sanitize(text, len);
-	if (!clean)
-		goto out;
-	len = strlen(clean);
-	/* Camel-case hashtags gain their words before case folding erases the breaks. */
-	split = ana_text_split_hashtags(clean, len);
-	if (!split)
-		goto out;
-	folded = core_utf8_fold(split);
-	if (!folded)
-		goto out;
+	/* Text first (the worker reads it), then what the stances and groups need. */
+	s->clean = core_utf8_sanitize(text, len);
+	if (!s->clean)
+		return CORE_ENOMEM;
+	s->len = strlen(s->clean);
+#define DUP(f) if (it->f && !(c->f = core_strdup(it->f))) return CORE_ENOMEM
+	DUP(source);
+	DUP(external_id);
+	DUP(url);
+	DUP(author);
+	DUP(title);
+	DUP(lang);
+	DUP(published_at);
+	DUP(collected_at);
+	DUP(group);
+	DUP(email);
+#undef DUP
+	for (size_t i = 0; i < it->declared_ambitions.n; i++)
+		if (core_strlist_push(&c->declared_ambitions, it->declared_ambitions.v[i]) != 0)
+			return CORE_ENOMEM;
+	if (v->theme && *v->theme && !(s->theme = core_strdup(v->theme)))
+		return CORE_ENOMEM;
+	if (v->subtheme && *v->subtheme && !(s->subtheme = core_strdup(v->subtheme)))
+		return CORE_ENOMEM;
+	return 0;
+}
 
+static void slot_release(struct slot *s)
+{
+	core_item_release(&s->item);
+	free(s->theme);
+	free(s->subtheme);
+	free(s->clean);
+	ana_tokens_release(&s->toks);
+	free(s->tok_stem);
+	free(s->tok_surf);
+	free(s->tok_feat);
+	free(s->tok_new);
+}
+
+/* The worker's part of one item: everything that reads shared state only. */
+/* Stage 1: normalise, tokenise, language, MinHash. It reads nothing the merge
+ * changes (the stopword lists only), so it may run at any time. */
+static int prepare1(struct state *ws, struct ana_text_worker *tw, struct slot *s)
+{
+	const struct ana_text *tx = ws->tx;
+	char *split = NULL, *folded = NULL;
+	double t0 = ana_now();
+	int rc = CORE_ENOMEM;
+
+	memset(&s->rec, 0, sizeof(s->rec));
+	s->rec.id = s->item.id;
+	s->rec.prev_theme = s->rec.prev_sub = ANA_NOID;
+	s->stanced = 0;
+	/* Camel-case hashtags gain their words before case folding erases the breaks. */
+	if (!(split = ana_text_split_hashtags(s->clean, s->len)) || !(folded = core_utf8_fold(split)))
+		goto out;
+	if ((rc = ana_tokenize(folded, strlen(folded), &s->toks)) != 0)
+		goto out;
+	ana_text_detect_tokens_with(tx, tw, &s->toks, s->clean, s->len, s->item.lang,
+				    ws->cfg->analysis.default_lang, s->rec.lang);
+	s->has_sig = ana_minhash(&s->toks, s->sig);
+	s->t_text = ana_now() - t0;
+	s->s1 = 1;
+out:
+	free(split);
+	free(folded);
+	return rc;
+}
+
+/* Stage 2: stems through the cache, features and stances. It reads the stem caches,
+ * so it never runs while the main thread merges (and so adds to them). */
+static int prepare2(struct state *ws, struct ana_text_worker *tw, struct slot *s)
+{
+	const struct ana_text *tx = ws->tx;
+	double t0 = ana_now();
+	int rc = CORE_ENOMEM;
+	void *v;
+
+	s->li = ana_text_lang_find(tx, s->rec.lang);
+	size_t n = s->toks.n + 1;
+	if ((v = s->tok_stem, ana_grow(&v, &s->tok_cap, n, sizeof(uint32_t))) != 0 ||
+	    !(s->tok_stem = v) ||
+	    (v = s->tok_surf, ana_grow(&v, &s->surf_cap, n, sizeof(uint32_t))) != 0 ||
+	    !(s->tok_surf = v) || (v = s->tok_feat, ana_grow(&v, &s->feat_cap, n, 1)) != 0 ||
+	    !(s->tok_feat = v) || (v = s->tok_new, ana_grow(&v, &s->new_cap, n, 1)) != 0 ||
+	    !(s->tok_new = v))
+		goto out;
+	for (size_t i = 0; i < s->toks.n; i++) {
+		const struct ana_token *k = &s->toks.v[i];
+		s->tok_stem[i] = s->tok_surf[i] = ANA_NOID;
+		s->tok_feat[i] = s->tok_new[i] = 0;
+		if ((k->kind != ANA_TOK_WORD && k->kind != ANA_TOK_HASHTAG) || s->li < 0)
+			continue;
+		int known = ana_text_term_peek(tx, tw, s->li, ana_tok_str(&s->toks, i), k->len,
+					       &s->tok_stem[i], &s->tok_surf[i]);
+		if (known < 0)
+			goto out;
+		s->tok_new[i] = known == 0;
+		s->tok_feat[i] = s->tok_stem[i] != ANA_NOID &&
+				 (s->tok_surf[i] != ANA_NOID
+					  ? ana_text_surf_feature(tx, s->li, s->tok_surf[i])
+					  : ana_text_is_feature(tx, ana_tok_str(&s->toks, i), k->len));
+	}
+	double t1 = ana_now();
+	s->t_text += t1 - t0;
+	s->t_stance = 0;
+	if (s->li >= 0) {
+		/* A word new to the cache has a stem no ambition uses (their stems are in the
+		 * cache since the start), so the stances need not wait for the merge. */
+		swap_scratch(ws, s);
+		rc = item_stances(ws, &s->item, &s->rec);
+		swap_scratch(ws, s);
+		if (rc)
+			goto out;
+		s->stanced = 1;
+		s->t_stance = ana_now() - t1;
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+/* Takes items of the job's batch until none is left (or a stage-1 job is stopped). */
+static void help(struct pass *p, struct worker *w, int stage1)
+{
+	for (;;) {
+		if (stage1 && atomic_load(&p->stop))
+			break;
+		size_t i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->batch_n)
+			break;
+		struct slot *s = &p->batch[i];
+		if (!s->s1 && (s->rc = prepare1(&w->ws, &w->tw, s)) != 0)
+			continue;
+		if (!stage1)
+			s->rc = prepare2(&w->ws, &w->tw, s);
+	}
+}
+
+static void *work(void *arg)
+{
+	struct pass *p = arg;
+	unsigned long seen = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->quit && p->gen == seen)
+			pthread_cond_wait(&p->cv, &p->mu);
+		int quit = p->quit, stage1 = p->stage1;
+		seen = p->gen;
+		pthread_mutex_unlock(&p->mu);
+		if (quit)
+			break;
+		help(p, &p->workers[1], stage1);
+		pthread_mutex_lock(&p->mu);
+		p->acked = seen;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+/* Gives the worker thread a job on batch b (n items). */
+static void publish(struct pass *p, struct slot *b, size_t n, int stage1)
+{
+	pthread_mutex_lock(&p->mu);
+	p->batch = b;
+	p->batch_n = n;
+	p->stage1 = stage1;
+	atomic_store(&p->next, 0);
+	atomic_store(&p->stop, 0);
+	p->gen++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Ends the current job: the main thread takes its share of a full job (none of a
+ * stage-1 job, which it stops), then waits until the worker thread has left it. */
+static void finish(struct pass *p)
+{
+	if (p->stage1)
+		atomic_store(&p->stop, 1);
+	else
+		help(p, &p->workers[0], 0);
+	pthread_mutex_lock(&p->mu);
+	while (p->started && p->acked != p->gen)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* The main thread's part of one item, in store order. */
+static int merge(struct state *st, struct slot *s)
+{
+	struct ana_text *tx = st->tx;
+	const struct core_item *it = &s->item;
+	double t0 = ana_now();
+	int rc = CORE_ENOMEM;
+
+	if (s->cut && !tx->warned_long++)
+		core_log(CORE_LOG_WARN, "item %lld: text longer than %u bytes; analysing its first "
+			 "%zu bytes", (long long)it->id, ANA_MAX_TEXT, s->len);
 	void *iv = st->items;
 	if (ana_grow(&iv, &st->items_cap, st->n_items + 1, sizeof(*st->items)) != 0)
-		goto out;
+		return rc;
 	st->items = iv;
 	struct item_rec *rec = &st->items[st->n_items];
-	memset(rec, 0, sizeof(*rec));
-	rec->id = it->id;
-	rec->prev_theme = ANA_NOID;
-	if (v->theme && *v->theme &&
-	    (rec->prev_theme = ana_intern_put(&st->prev_ids, v->theme, strlen(v->theme), NULL)) == ANA_NOID)
-		goto out;
-	if ((rc = ana_tokenize(folded, strlen(folded), &st->toks)) != 0)
-		goto out;
-	rc = CORE_ENOMEM;
-	ana_text_detect_tokens(st->tx, &st->toks, clean, len, it->lang,
-			       st->cfg->analysis.default_lang, rec->lang);
-	int li = ana_text_lang(st->tx, rec->lang);
+	*rec = s->rec;
+	if (s->theme &&
+	    (rec->prev_theme = ana_intern_put(&st->prev_ids, s->theme, strlen(s->theme), NULL)) == ANA_NOID)
+		return rc;
+	if (s->subtheme &&
+	    (rec->prev_sub = ana_intern_put(&st->prev_ids, s->subtheme, strlen(s->subtheme), NULL)) == ANA_NOID)
+		return rc;
+	int li = s->li;
+	if (li < 0 && (li = ana_text_lang(tx, rec->lang)) < 0)
+		li = ana_text_lang(tx, st->cfg->analysis.default_lang);
 	if (li < 0)
-		li = ana_text_lang(st->tx, st->cfg->analysis.default_lang);
-	if (li < 0)
-		goto out;
-	void *ts = st->tok_stem;
-	if (ana_grow(&ts, &st->tok_cap, st->toks.n + 1, sizeof(uint32_t)) != 0)
-		goto out;
-	st->tok_stem = ts;
-	void *tf = st->tok_feat;
-	if (ana_grow(&tf, &st->feat_cap, st->toks.n + 1, 1) != 0)
-		goto out;
-	st->tok_feat = tf;
-	for (size_t i = 0; i < st->toks.n; i++) {
-		const struct ana_token *k = &st->toks.v[i];
-		st->tok_stem[i] = ANA_NOID;
-		st->tok_feat[i] = 0;
-		if (k->kind == ANA_TOK_WORD || k->kind == ANA_TOK_HASHTAG) {
-			if (ana_text_term(st->tx, li, ana_tok_str(&st->toks, i), k->len,
-					  &st->tok_stem[i], NULL) != 0)
-				goto out;
-			st->tok_feat[i] = st->tok_stem[i] != ANA_NOID &&
-					  ana_text_is_feature(st->tx, ana_tok_str(&st->toks, i), k->len);
+		return rc;
+	for (size_t i = 0; i < s->toks.n; i++) {
+		const struct ana_token *k = &s->toks.v[i];
+		if (k->kind != ANA_TOK_WORD && k->kind != ANA_TOK_HASHTAG)
+			continue;
+		if (s->li >= 0 && !s->tok_new[i]) {
+			if (s->tok_surf[i] != ANA_NOID)
+				tx->langs[li].count[s->tok_surf[i]]++;
+			continue;
 		}
+		if (ana_text_term(tx, li, ana_tok_str(&s->toks, i), k->len, &s->tok_stem[i], NULL) != 0)
+			return rc;
+		s->tok_feat[i] = s->tok_stem[i] != ANA_NOID &&
+				 ana_text_is_feature(tx, ana_tok_str(&s->toks, i), k->len);
 	}
-	if ((rc = add_group(st, it, clean, len)) != 0)
-		goto out;
+	swap_scratch(st, s);
+	memcpy(st->sig, s->sig, sizeof(st->sig));
+	st->has_sig = s->has_sig;
+	rc = add_group(st, it, s->clean, s->len);
 	double t1 = ana_now();
-	st->t_text += t1 - t0;
-	if ((rc = item_stances(st, it, rec)) != 0 || (rc = learn_from(st, it, rec, &st->toks)) != 0)
-		goto out;
-	st->t_stance += ana_now() - t1;
+	if (rc == 0 && !s->stanced)
+		rc = item_stances(st, it, rec);
+	/* The classifier's examples are taken here, in store order, on the main thread. */
+	if (rc == 0)
+		rc = learn_from(st, it, rec, &st->toks);
+	swap_scratch(st, s);
+	st->t_text += s->t_text + (t1 - t0);
+	st->t_stance += s->t_stance + (ana_now() - t1);
+	if (rc)
+		return rc;
 	st->n_items++;
 	if (st->tty && (st->n_items & 4095) == 0)
 		progress(st, "reading", (int64_t)st->n_items, st->n_total);
-out:
-	free(clean);
-	free(split);
-	free(folded);
-	if (rc)
-		core_err_set(st->err, rc, "cannot analyse item %lld: out of memory", (long long)it->id);
+	return 0;
+}
+
+static int merge_all(struct state *st, struct slot *b, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && !rc; i++)
+		if ((rc = b[i].rc) != 0 || (rc = merge(st, &b[i])) != 0)
+			core_err_set(st->err, rc, "cannot analyse item %lld: out of memory",
+				     (long long)b[i].item.id);
 	return rc;
+}
+
+/* Runs while the main thread reads batch k + 1: the worker thread prepares batch k.
+ * When batch k + 1 is read: both finish batch k; the worker thread starts stage 1 of
+ * batch k + 1 while the main thread merges batch k (stage 2 reads what the merge
+ * writes, so it waits); then batch k + 1 is published in full and reading goes on
+ * into batch k's slots. Each slot is prepared by whichever thread takes it, with the
+ * same result, and merged in store order. */
+static int run_batch(struct state *st)
+{
+	struct pass *p = st->pass;
+	struct slot *read = p->slots[p->cur], *other = p->slots[1 - p->cur];
+	size_t n_other = p->pending, n_read = p->n;
+	int rc = 0;
+
+	for (size_t i = 0; i < n_read; i++)
+		read[i].s1 = 0;
+	if (n_other) {
+		finish(p);
+		publish(p, read, n_read, 1);
+		rc = merge_all(st, other, n_other);
+		finish(p);
+	}
+	publish(p, read, n_read, 0);
+	p->pending = n_read;
+	p->cur = 1 - p->cur;
+	p->n = 0;
+	return rc;
+}
+
+/* After the last item: the partial batch and the one before it. */
+static int run_last(struct state *st)
+{
+	struct pass *p = st->pass;
+	int rc = 0;
+
+	if (p->n && (rc = run_batch(st)) != 0)
+		return rc;
+	if (p->pending) {
+		finish(p);
+		rc = merge_all(st, p->slots[1 - p->cur], p->pending);
+		p->pending = 0;
+	}
+	return rc;
+}
+
+static int on_item(const struct core_item_view *v, void *ctx)
+{
+	struct state *st = ctx;
+	struct pass *p = st->pass;
+	int rc = slot_fill(&p->slots[p->cur][p->n++], v);
+
+	if (rc)
+		return core_err_set(st->err, rc, "cannot analyse item %lld: out of memory",
+				    (long long)v->item.id);
+	return p->n == p->cap ? run_batch(st) : 0;
 }
 
 /* ---------------------------------------------------------------- themes */
@@ -794,6 +1137,115 @@ out:
 	free(df_pair);
 	free(df_stem);
 	free(map);
+	return rc;
+}
+
+/* Dutch (and German) write compounds as one word ("wachttijd", "ziekenhuisopname");
+ * one that occurs in a single document would fall below min_df and say nothing, while
+ * its parts are words other documents use. Such a stem of at least ANA_SPLIT_MIN characters
+ * becomes its two parts when both are stems of at least two documents (a linking "s"
+ * or "e" after the first part may go). *n_split counts the stems split. */
+#define ANA_SPLIT_MIN 8
+#define ANA_PART_MIN 3
+static int decompound(struct state *st, struct ana_bag *bags, size_t n_docs, size_t *n_split)
+{
+	const struct ana_intern *stems = &st->tx->stems;
+	size_t ns = stems->n;
+	uint32_t *df = calloc(ns ? ns : 1, sizeof(*df));
+	uint32_t *pa = malloc((ns ? ns : 1) * sizeof(*pa)), *pb = malloc((ns ? ns : 1) * sizeof(*pb));
+	int rc = CORE_ENOMEM;
+
+	*n_split = 0;
+	if (!df || !pa || !pb)
+		goto out;
+	for (size_t d = 0; d < n_docs; d++)
+		for (uint32_t i = 0; i < bags[d].n; i++)
+			if (!(bags[d].stem[i] & PAIR_BIT))
+				df[bags[d].stem[i]]++;
+	/* Only words of languages that write compounds as one word (English ones mostly
+	 * are two words already): their stems are marked in pa. */
+	for (uint32_t s = 0; s < ns; s++)
+		pa[s] = 0;
+	for (size_t l = 0; l < st->tx->n_langs; l++) {
+		const struct ana_lang *lg = &st->tx->langs[l];
+		if (strcmp(lg->code, "nl") != 0 && strcmp(lg->code, "de") != 0)
+			continue;
+		for (uint32_t id = 0; id < lg->surf.n; id++)
+			if (lg->stem[id] != ANA_NOID && lg->count[id] > 0)
+				pa[lg->stem[id]] = 1;
+	}
+	for (uint32_t s = 0; s < ns; s++) {
+		const char *w = ana_intern_str(stems, s);
+		size_t len = strlen(w), best = 0;
+		int compounding = pa[s] == 1;
+		pa[s] = pb[s] = ANA_NOID;
+		if (!compounding || df[s] != 1 || len < ANA_SPLIT_MIN || strchr(w, ' '))
+			continue;
+		for (size_t cut = ANA_PART_MIN; cut + ANA_PART_MIN <= len; cut++) {
+			uint32_t q = ana_intern_get(stems, w + cut, len - cut);
+			if (q == ANA_NOID || df[q] < 2)
+				continue;
+			uint32_t p = ana_intern_get(stems, w, cut);
+			if ((p == ANA_NOID || df[p] < 2) && cut > ANA_PART_MIN &&
+			    (w[cut - 1] == 's' || w[cut - 1] == 'e'))
+				p = ana_intern_get(stems, w, cut - 1);
+			if (p == ANA_NOID || df[p] < 2)
+				continue;
+			/* The most even split: "ziekenhuis|opnam", not "zieken|huisopnam". */
+			size_t even = cut < len - cut ? cut : len - cut;
+			if (even > best) {
+				best = even;
+				pa[s] = p;
+				pb[s] = q;
+			}
+		}
+		*n_split += pa[s] != ANA_NOID;
+	}
+	for (size_t d = 0; d < n_docs; d++) {
+		struct ana_bag *b = &bags[d];
+		uint32_t extra = 0, o = 0;
+		for (uint32_t i = 0; i < b->n; i++)
+			extra += !(b->stem[i] & PAIR_BIT) && pa[b->stem[i]] != ANA_NOID;
+		if (!extra)
+			continue;
+		uint32_t n = b->n + extra;
+		uint32_t *stem = ana_arena_alloc(&st->arena, n * sizeof(*stem));
+		uint32_t *tf = ana_arena_alloc(&st->arena, n * sizeof(*tf));
+		uint64_t *pair = malloc(n * sizeof(*pair));
+		if (!stem || !tf || !pair) {
+			free(pair);
+			goto out;
+		}
+		for (uint32_t i = 0; i < b->n; i++) {
+			uint32_t x = b->stem[i];
+			if (!(x & PAIR_BIT) && pa[x] != ANA_NOID) {
+				pair[o++] = (uint64_t)pa[x] << 32 | b->tf[i];
+				pair[o++] = (uint64_t)pb[x] << 32 | b->tf[i];
+			} else {
+				pair[o++] = (uint64_t)x << 32 | b->tf[i];
+			}
+		}
+		qsort(pair, o, sizeof(*pair), cmp_u64);
+		uint32_t u = 0;
+		for (uint32_t i = 0; i < o; i++) {
+			uint32_t x = (uint32_t)(pair[i] >> 32), f = (uint32_t)pair[i];
+			if (u && stem[u - 1] == x) {
+				tf[u - 1] += f;
+			} else {
+				stem[u] = x;
+				tf[u++] = f;
+			}
+		}
+		free(pair);
+		b->stem = stem;
+		b->tf = tf;
+		b->n = u;
+	}
+	rc = 0;
+out:
+	free(df);
+	free(pa);
+	free(pb);
 	return rc;
 }
 
@@ -959,7 +1411,10 @@ static int by_quote(const void *a, const void *b)
 	return x->doc - y->doc;
 }
 
-/* Builds run->themes from the clustering; per group, its theme index in *theme_of. */
+/* Appends the clustering's non-empty clusters to run->themes (largest first); per
+ * document of a cluster, its theme index in theme_of_doc (others are left alone).
+ * cl->centroid is in the term space; labels take its best terms and must differ from
+ * every label already in run->themes. */
 static int build_themes(struct state *st, const struct ana_matrix *m,
 			const struct ana_clustering *cl, const uint32_t *doc_group,
 			struct core_run *run, int *theme_of_doc)
@@ -968,9 +1423,8 @@ static int build_themes(struct state *st, const struct ana_matrix *m,
 	struct quote_cand *qc = NULL;
 	int *rank = NULL;
 	int k = cl->k, nt = 0, rc = CORE_ENOMEM;
+	size_t first = run->n_themes;
 
-	for (size_t d = 0; d < m->n_docs; d++)
-		theme_of_doc[d] = -1;
 	if (k <= 0)
 		return 0;
 	tb = calloc((size_t)k, sizeof(*tb));
@@ -991,10 +1445,11 @@ static int build_themes(struct state *st, const struct ana_matrix *m,
 	for (int c = 0; c < k; c++)
 		if (tb[c].size > 0)
 			nt++;
-	run->themes = calloc(nt ? (size_t)nt : 1, sizeof(*run->themes));
-	if (!run->themes)
+	struct core_theme *grown = realloc(run->themes, (first + (size_t)nt + 1) * sizeof(*grown));
+	if (!grown)
 		goto out;
-	run->n_themes = 0;
+	run->themes = grown;
+	memset(run->themes + first, 0, ((size_t)nt + 1) * sizeof(*grown));
 	for (int i = 0; i < k; i++) {
 		struct theme_build *b = &tb[i];
 		if (b->size == 0)
@@ -1082,6 +1537,225 @@ out:
 	return rc;
 }
 
+/* ---------------------------------------------------------------- subthemes */
+
+/* A theme of at least ANA_SUB_MIN_DOCS documents splits into one subtheme per
+ * ANA_SUB_DOCS_PER documents, 2 to ANA_SUB_MAX; the split is fitted on at most
+ * ANA_SUB_SAMPLE evenly spaced members. A subtheme under ANA_SUB_MIN_SHARE of its
+ * parent's documents is too thin to name: its members join their nearest sibling. */
+#define ANA_SUB_MIN_DOCS 40
+#define ANA_SUB_DOCS_PER 40
+#define ANA_SUB_MAX 4
+#define ANA_SUB_SAMPLE 1000
+#define ANA_SUB_MIN_SHARE 0.1
+
+/* Row d of s minus the members' mean mu, L2-normalised, into out (s->n_terms floats):
+ * within a theme every row leans towards the theme's centre, and what tells its
+ * sub-subjects apart is what is left. */
+static void centred_row(const struct ana_matrix *s, size_t d, const float *mu, float *out)
+{
+	size_t D = s->n_terms;
+	double norm = 0.0;
+
+	for (size_t j = 0; j < D; j++)
+		out[j] = -mu[j];
+	for (size_t j = s->row[d]; j < s->row[d + 1]; j++)
+		out[ana_col(s, d, j)] += s->val[j];
+	for (size_t j = 0; j < D; j++)
+		norm += (double)out[j] * out[j];
+	norm = norm > 0.0 ? 1.0 / sqrt(norm) : 0.0;
+	for (size_t j = 0; j < D; j++)
+		out[j] = (float)(out[j] * norm);
+}
+
+/* Splits the members docs[0..n) of one theme in space (the LSA rows, or the term rows
+ * when there is no LSA space) into sub->k clusters over all documents of m (others
+ * -1), sub->centroid in m's term space, contrasted with the siblings so that labels
+ * name what sets a subtheme apart. sub->k 0: no split. 0 or CORE_ENOMEM. */
+static int split_theme(const struct ana_matrix *m, const struct ana_matrix *space,
+		       const uint32_t *docs, size_t n, uint64_t seed, struct ana_clustering *sub)
+{
+	size_t D = space->n_terms, V = m->n_terms, step = (n + ANA_SUB_SAMPLE - 1) / ANA_SUB_SAMPLE;
+	size_t ns = (n + step - 1) / step;
+	struct ana_matrix smp = {0};
+	struct ana_clustering fit = {0};
+	float *mu = calloc(D ? D : 1, sizeof(*mu)), *x = malloc((D ? D : 1) * sizeof(*x));
+	int64_t count[ANA_SUB_MAX] = {0};
+	int keep[ANA_SUB_MAX] = {0}, k = (int)(n / ANA_SUB_DOCS_PER), kept = 0, rc = CORE_ENOMEM;
+
+	memset(sub, 0, sizeof(*sub));
+	k = k < 2 ? 2 : k > ANA_SUB_MAX ? ANA_SUB_MAX : k;
+	sub->assign = malloc((m->n_docs ? m->n_docs : 1) * sizeof(int));
+	sub->sim = calloc(m->n_docs ? m->n_docs : 1, sizeof(float));
+	smp.row = malloc((ns + 1) * sizeof(*smp.row));
+	smp.val = malloc((ns * D + 1) * sizeof(*smp.val));
+	if (!mu || !x || !sub->assign || !sub->sim || !smp.row || !smp.val)
+		goto out;
+	for (size_t d = 0; d < m->n_docs; d++)
+		sub->assign[d] = -1;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = space->row[docs[i]]; j < space->row[docs[i] + 1]; j++)
+			mu[ana_col(space, docs[i], j)] += space->val[j] / (float)n;
+	smp.n_docs = ns;
+	smp.n_terms = D;
+	for (size_t i = 0; i <= ns; i++)
+		smp.row[i] = i * D;
+	for (size_t i = 0; i < ns; i++)
+		centred_row(space, docs[i * step], mu, smp.val + i * D);
+	if (ana_kmeans(&smp, k, seed, &fit) != 0)
+		goto out;
+	k = fit.k;
+	/* Every member joins its nearest centre; thin clusters dissolve into the others. */
+	for (int pass = 0; pass < 2 && k >= 2; pass++) {
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < n; i++) {
+			int bc = -1;
+			double bs = -2.0;
+			centred_row(space, docs[i], mu, x);
+			for (int c = 0; c < k; c++) {
+				if (pass && !keep[c])
+					continue;
+				double sc = 0.0;
+				for (size_t j = 0; j < D; j++)
+					sc += (double)x[j] * fit.centroid[(size_t)c * D + j];
+				if (sc > bs) {
+					bs = sc;
+					bc = c;
+				}
+			}
+			sub->assign[docs[i]] = bs >= ANA_MIN_THEME_SIM ? bc : -1;
+			sub->sim[docs[i]] = (float)bs;
+			if (sub->assign[docs[i]] >= 0)
+				count[bc]++;
+		}
+		if (pass)
+			break;
+		kept = 0;
+		for (int c = 0; c < k; c++)
+			kept += keep[c] = (double)count[c] >= ANA_SUB_MIN_SHARE * (double)n && count[c] >= 5;
+		if (kept == k)
+			break;
+	}
+	kept = 0;
+	for (int c = 0; c < k; c++)
+		kept += count[c] > 0;
+	sub->k = kept >= 2 ? k : 0;
+	if (sub->k == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (ana_term_centroids(m, sub) != 0)
+		goto out;
+	/* Contrast: what a subtheme says beyond the mean of its siblings. */
+	float *sum = malloc((V ? V : 1) * sizeof(*sum));
+	if (!sum)
+		goto out;
+	for (size_t j = 0; j < V; j++) {
+		double a = 0.0;
+		for (int c = 0; c < k; c++)
+			a += count[c] > 0 ? sub->centroid[(size_t)c * V + j] : 0.0f;
+		sum[j] = (float)a;
+	}
+	for (int c = 0; c < k; c++) {
+		if (count[c] == 0)
+			continue;
+		float *cent = sub->centroid + (size_t)c * V;
+		for (size_t j = 0; j < V; j++)
+			cent[j] -= (sum[j] - cent[j]) / (float)(kept - 1);
+	}
+	free(sum);
+	rc = 0;
+out:
+	if (rc)
+		ana_clustering_release(sub);
+	ana_clustering_release(&fit);
+	ana_matrix_release(&smp);
+	free(mu);
+	free(x);
+	return rc;
+}
+
+struct split_job {
+	const struct ana_matrix *m, *space;
+	const uint32_t *docs;      /* members of all themes, theme by theme */
+	const size_t *start;       /* per theme: its first member in docs; n_top + 1 */
+	size_t n_top, first, step;
+	uint64_t seed;
+	struct ana_clustering *subs; /* per theme */
+	int rc;
+};
+
+static void *split_range(void *arg)
+{
+	struct split_job *j = arg;
+
+	for (size_t t = j->first; t < j->n_top && !j->rc; t += j->step) {
+		size_t n = j->start[t + 1] - j->start[t];
+		if (n >= ANA_SUB_MIN_DOCS)
+			j->rc = split_theme(j->m, j->space, j->docs + j->start[t], n,
+					    j->seed + 0x9e3779b97f4a7c15ull * (t + 1), &j->subs[t]);
+	}
+	return NULL;
+}
+
+/* Subthemes of each of the first n_top themes of run, appended to run->themes;
+ * parent_of[t] receives each new theme's parent index, sub_of_doc each document's
+ * subtheme (-1 none). The splits run in two threads (each theme on its own, seeded by
+ * its rank); labels are then chosen in theme order, so they stay unique the same way
+ * every time. 0 or CORE_ENOMEM. */
+static int build_subthemes(struct state *st, const struct ana_matrix *m,
+			   const struct ana_matrix *space, const uint32_t *doc_group,
+			   uint64_t seed, size_t n_top, struct core_run *run,
+			   const int *theme_of_doc, int *sub_of_doc, int *parent_of)
+{
+	uint32_t *docs = malloc((m->n_docs ? m->n_docs : 1) * sizeof(*docs));
+	size_t *start = calloc(n_top + 2, sizeof(*start));
+	struct ana_clustering *subs = calloc(n_top ? n_top : 1, sizeof(*subs));
+	struct split_job jobs[2];
+	pthread_t th;
+	int rc = CORE_ENOMEM, threaded = 0;
+
+	if (!docs || !start || !subs)
+		goto out;
+	for (size_t d = 0; d < m->n_docs; d++) {
+		sub_of_doc[d] = -1;
+		if (theme_of_doc[d] >= 0)
+			start[theme_of_doc[d] + 2]++;
+	}
+	for (size_t t = 0; t < n_top; t++)
+		start[t + 2] += start[t + 1];
+	for (size_t d = 0; d < m->n_docs; d++)
+		if (theme_of_doc[d] >= 0)
+			docs[start[theme_of_doc[d] + 1]++] = (uint32_t)d;
+	for (int k = 0; k < 2; k++)
+		jobs[k] = (struct split_job){m, space, docs, start, n_top, (size_t)k, 2, seed, subs, 0};
+	threaded = pthread_create(&th, NULL, split_range, &jobs[1]) == 0;
+	if (!threaded)
+		jobs[0].step = 1;
+	split_range(&jobs[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	if (jobs[0].rc || jobs[1].rc)
+		goto out;
+	for (size_t t = 0; t < n_top; t++) {
+		size_t first = run->n_themes;
+		if (subs[t].k == 0)
+			continue;
+		if (build_themes(st, m, &subs[t], doc_group, run, sub_of_doc) != 0)
+			goto out;
+		for (size_t i = first; i < run->n_themes; i++)
+			parent_of[i] = (int)t;
+	}
+	rc = 0;
+out:
+	for (size_t t = 0; subs && t < n_top; t++)
+		ana_clustering_release(&subs[t]);
+	free(subs);
+	free(start);
+	free(docs);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- identity */
 
 struct id_pair {
@@ -1111,7 +1785,7 @@ static long id_number(const char *id)
  * store reported it during the pass (the latest run, before this one is saved). */
 #define ANA_ID_MIN_JACCARD 0.3
 static int carry_ids(struct state *st, struct core_db *db, struct core_run *run,
-		     const int *theme_of_doc)
+		     const int *theme_of_doc, const int *sub_of_doc)
 {
 	size_t nt = run->n_themes, np = st->prev_ids.n;
 	int64_t *ov = NULL, *tsize = NULL, *psize = NULL;
@@ -1130,15 +1804,21 @@ static int carry_ids(struct state *st, struct core_db *db, struct core_run *run,
 	tdone = calloc(nt, 1);
 	if (!ov || !tsize || !psize || !pairs || !pused || !tdone)
 		goto out;
+	/* Both levels at once: a theme meets the previous run's themes, a subtheme the
+	 * previous subthemes (ids are unique across levels, so they never mix). */
 	for (size_t i = 0; i < st->n_items; i++) {
 		const struct item_rec *rec = &st->items[i];
-		int t = theme_of_doc[st->groups[rec->group].doc];
-		if (t >= 0)
-			tsize[t]++;
-		if (rec->prev_theme != ANA_NOID) {
-			psize[rec->prev_theme]++;
-			if (t >= 0)
-				ov[(size_t)t * np + rec->prev_theme]++;
+		int32_t doc = st->groups[rec->group].doc;
+		const int cur[2] = {theme_of_doc[doc], sub_of_doc[doc]};
+		const uint32_t prev[2] = {rec->prev_theme, rec->prev_sub};
+		for (int l = 0; l < 2; l++) {
+			if (cur[l] >= 0)
+				tsize[cur[l]]++;
+			if (prev[l] != ANA_NOID) {
+				psize[prev[l]]++;
+				if (cur[l] >= 0)
+					ov[(size_t)cur[l] * np + prev[l]]++;
+			}
 		}
 	}
 	size_t n_pairs = 0;
@@ -1219,10 +1899,24 @@ static void run_release(struct core_run *run)
 	free(run->params);
 }
 
+/* Ends the worker thread (idempotent). */
+static void pass_stop(struct pass *p)
+{
+	if (!p->started)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->th, NULL);
+	p->started = 0;
+}
+
 int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_opts *opts,
 	    struct ana_report *rep, struct core_err *err)
 {
 	struct state st = {0};
+	struct pass pass = {0};
 	struct core_run run = {0};
 	struct ana_matrix m = {0}, lsa = {0};
 	struct ana_clustering cl = {0};
@@ -1230,11 +1924,13 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	struct sortable *order = NULL;
 	struct camp_sort *camps = NULL;
 	uint32_t *doc_group = NULL, *rank = NULL, *root = NULL, **sigs = NULL;
-	int *theme_of_doc = NULL, *campaign_of_group = NULL;
+	int *theme_of_doc = NULL, *sub_of_doc = NULL, *parent_of = NULL, *campaign_of_group = NULL;
+	const char **sub_ids = NULL;
 	struct core_item_filter filter = {0};
 	struct ana_report local;
 	double t_start = ana_now(), t, t_pass = 0, t_dedup = 0, t_feat = 0, t_lsa = 0, t_kmeans = 0,
-	       t_themes = 0;
+	       t_top = 0, t_sub = 0, t_themes = 0;
+	size_t n_top = 0;
 	int rc;
 
 	if (!rep)
@@ -1272,13 +1968,64 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		goto out;
 	}
 
-	/* Pass over the store: everything per item. */
+	/* Pass over the store: everything per item, in batches over two threads. One
+	 * thread takes one item at a time, the plain streaming order the batches must
+	 * reproduce. */
 	st.t_begin = ana_now();
 	st.tty = isatty(STDERR_FILENO) && core_log_get_level() >= CORE_LOG_INFO;
 	st.n_total = st.tty ? core_db_item_count(db) : 0;
-	filter.include_hidden = 0;
-	if ((rc = core_db_items_each(db, &filter, on_item, &st, err)) != 0)
+	st.pass = &pass;
+	pass.n_workers = opts && opts->threads == 1 ? 1 : ANA_MAX_WORKERS;
+	pass.cap = pass.n_workers == 1 ? 1 : ANA_BATCH;
+	pass.slots[0] = calloc(pass.cap, sizeof(*pass.slots[0]));
+	pass.slots[1] = calloc(pass.cap, sizeof(*pass.slots[1]));
+	pass.workers = calloc(ANA_MAX_WORKERS, sizeof(*pass.workers));
+	pthread_mutex_init(&pass.mu, NULL);
+	pthread_cond_init(&pass.cv, NULL);
+	atomic_init(&pass.next, 0);
+	atomic_init(&pass.stop, 0);
+	if (!pass.slots[0] || !pass.slots[1] || !pass.workers) {
+		rc = core_err_set(err, CORE_ENOMEM, "analysis: out of memory");
 		goto out;
+	}
+	/* Every language the detector answers has its stemmer and cache before the
+	 * workers start: they only read them. */
+	static const char *const known[] = {"nl", "en", "de", "fr"};
+	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
+		ana_text_lang(st.tx, known[i]);
+	if (cfg->analysis.default_lang)
+		ana_text_lang(st.tx, cfg->analysis.default_lang);
+	for (size_t w = 0; w < ANA_MAX_WORKERS; w++) {
+		struct worker *wk = &pass.workers[w];
+		struct state *ws = &wk->ws;
+		ws->cfg = cfg;
+		ws->tx = st.tx;
+		ws->lex = st.lex; /* shared, read-only */
+		memcpy(ws->polarity, st.polarity, sizeof(ws->polarity));
+		ws->amb_items = wk->amb_items;
+		ws->err = err;
+		core_buf_init(&ws->ev, 1 << 20);
+		ws->scores = calloc(cfg->n_ambitions ? cfg->n_ambitions : 1, sizeof(*ws->scores));
+		if (!ws->scores || ana_ambitions_fork(&st.amb, &ws->amb) != 0 ||
+		    ana_text_worker_init(&wk->tw, st.tx) != 0) {
+			rc = core_err_set(err, CORE_ENOMEM, "analysis: out of memory");
+			goto out;
+		}
+	}
+	/* Without a thread (one asked for, or none to be had) the main thread prepares
+	 * every item itself, in the same batches. */
+	if (pass.n_workers > 1)
+		pass.started = pthread_create(&pass.th, NULL, work, &pass) == 0;
+	filter.include_hidden = 0;
+	rc = core_db_items_each(db, &filter, on_item, &st, err);
+	if (rc == 0)
+		rc = run_last(&st);
+	pass_stop(&pass);
+	if (rc)
+		goto out;
+	for (size_t w = 0; w < ANA_MAX_WORKERS; w++)
+		for (size_t a = 0; a < 64; a++)
+			rep->ambition_items[a] += pass.workers[w].amb_items[a];
 	if (st.n_items == 0) {
 		rc = core_err_set(err, CORE_ERUNTIME,
 				  "nothing to analyse: the store has no items (run 'inspraak collect' "
@@ -1297,12 +2044,13 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	bags = malloc(st.n_groups * sizeof(*bags));
 	doc_group = malloc(st.n_groups * sizeof(*doc_group));
 	theme_of_doc = malloc(st.n_groups * sizeof(*theme_of_doc));
+	sub_of_doc = malloc(st.n_groups * sizeof(*sub_of_doc));
 	campaign_of_group = malloc(st.n_groups * sizeof(*campaign_of_group));
 	camps = malloc(st.n_groups * sizeof(*camps));
 	rank = malloc(st.n_groups * sizeof(*rank));
 	root = malloc(st.n_groups * sizeof(*root));
 	sigs = malloc(st.n_groups * sizeof(*sigs));
-	if (!order || !bags || !doc_group || !theme_of_doc || !campaign_of_group || !camps ||
+	if (!order || !bags || !doc_group || !theme_of_doc || !sub_of_doc || !campaign_of_group || !camps ||
 	    !rank || !root || !sigs)
 		goto nomem;
 	for (uint32_t g = 0; g < st.n_groups; g++)
@@ -1340,7 +2088,9 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	}
 	for (size_t g = 0; g < st.n_groups; g++)
 		st.groups[g].doc = st.groups[root[g]].doc;
-	size_t n_pairs = 0;
+	size_t n_pairs = 0, n_split = 0;
+	if (decompound(&st, bags, n_docs, &n_split) != 0)
+		goto nomem;
 	if (bigrams(&st, bags, n_docs, &n_pairs) != 0)
 		goto nomem;
 	if (ana_text_surfaces(st.tx) != 0)
@@ -1368,11 +2118,31 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	t_kmeans = ana_now();
 	if (rc == 0 && ana_term_centroids(&m, &cl) != 0)
 		goto nomem;
+	const struct ana_matrix *space = rc == 0 ? &lsa : &m;
 	rc = CORE_ENOMEM;
+	for (size_t d = 0; d < m.n_docs; d++)
+		theme_of_doc[d] = -1;
 	if (build_themes(&st, &m, &cl, doc_group, &run, theme_of_doc) != 0)
 		goto nomem;
-	if (carry_ids(&st, db, &run, theme_of_doc) != 0)
+	n_top = run.n_themes;
+	t_top = ana_now();
+	if (!(parent_of = malloc((n_top * (1 + ANA_SUB_MAX) + 1) * sizeof(*parent_of))))
 		goto nomem;
+	for (size_t i = 0; i < n_top; i++)
+		parent_of[i] = -1;
+	if (build_subthemes(&st, &m, space, doc_group, seed, n_top, &run, theme_of_doc, sub_of_doc,
+			    parent_of) != 0)
+		goto nomem;
+	t_sub = ana_now();
+	/* The semantic space has served: free it before the results and the save (at a
+	 * million items it is 150 MB of the peak). */
+	ana_matrix_release(&lsa);
+	space = NULL;
+	if (carry_ids(&st, db, &run, theme_of_doc, sub_of_doc) != 0)
+		goto nomem;
+	for (size_t i = n_top; i < run.n_themes; i++)
+		snprintf(run.themes[i].parent, sizeof(run.themes[i].parent), "%s",
+			 run.themes[parent_of[i]].id);
 
 	/* Campaigns: (near-)duplicate groups of at least campaign_min items. */
 	size_t nc = 0;
@@ -1410,10 +2180,17 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	st.t_stance += ana_now() - t;
 	rep->seconds_stance = st.t_stance;
 
-	/* Per-item results. */
+	/* Per-item results. A result's subtheme points at a copy of the id in the arena:
+	 * the review step may reallocate run.themes before the run is saved. */
 	run.results = calloc(st.n_items, sizeof(*run.results));
-	if (!run.results)
+	sub_ids = calloc(run.n_themes ? run.n_themes : 1, sizeof(*sub_ids));
+	if (!run.results || !sub_ids)
 		goto nomem;
+	for (size_t q = 0; q < run.n_themes; q++)
+		if (run.themes[q].parent[0] &&
+		    !(sub_ids[q] = ana_arena_strndup(&st.arena, run.themes[q].id,
+						     strlen(run.themes[q].id))))
+			goto nomem;
 	run.n_results = st.n_items;
 	for (size_t i = 0; i < st.n_items; i++) {
 		const struct item_rec *rec = &st.items[i];
@@ -1425,6 +2202,8 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		if (th >= 0) {
 			snprintf(r->theme, sizeof(r->theme), "%s", run.themes[th].id);
 			r->theme_score = cl.sim[gr->doc];
+			if (sub_of_doc[gr->doc] >= 0)
+				r->subtheme = sub_ids[sub_of_doc[gr->doc]];
 		} else {
 			rep->unassigned++;
 		}
@@ -1439,19 +2218,20 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	progress(&st, "saving", 0, 1);
 
 	run.seed = seed;
-	run.k = (int)run.n_themes;
+	run.k = (int)n_top;
 	run.items = (int64_t)st.n_items;
 	run.params = core_asprintf(
 		"{\"seed\":%llu,\"themes\":%d,\"k\":%d,\"max_themes\":%d,\"auto_k\":%s,"
 		"\"ambition_threshold\":%.3f,\"campaign_min\":%d,\"default_lang\":\"%s\","
 		"\"restarts\":%d,\"max_iter\":%d,\"min_df\":2,\"max_df\":0.5,"
-		"\"documents\":%zu,\"terms\":%zu,\"bigrams\":%zu,\"near_duplicate_merges\":%zu,"
+		"\"documents\":%zu,\"terms\":%zu,\"bigrams\":%zu,\"compounds_split\":%zu,"
+		"\"near_duplicate_merges\":%zu,"
 		"\"objective\":%.4f}",
 		(unsigned long long)seed, opts ? opts->themes : 0, cl.k, cfg->analysis.max_themes,
 		(opts && opts->themes > 0) || cfg->analysis.themes > 0 ? "false" : "true",
 		cfg->analysis.ambition_threshold, cmin,
 		cfg->analysis.default_lang ? cfg->analysis.default_lang : "",
-		ANA_KMEANS_RESTARTS, ANA_KMEANS_MAX_ITER, m.n_docs, m.n_terms, n_pairs, merged,
+		ANA_KMEANS_RESTARTS, ANA_KMEANS_MAX_ITER, m.n_docs, m.n_terms, n_pairs, n_split, merged,
 		cl.objective);
 	if (!run.params)
 		goto nomem;
@@ -1489,7 +2269,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	rep->seconds_store = ana_now() - t;
 	rep->run_id = run.id;
 	rep->items = st.n_items;
-	rep->themes = run.n_themes;
+	rep->themes = n_top;
 	rep->campaigns = run.n_campaigns;
 	rc = 0;
 	goto out;
@@ -1500,10 +2280,12 @@ out:
 	if (rc == 0)
 		core_log(CORE_LOG_DEBUG, "analysis: %zu items, %zu documents, %zu terms, k %d: read+text "
 			 "%.2f s (text %.2f, stance %.2f), dedup %.2f s, features %.2f s, lsa %.2f s, "
-			 "k-means %.2f s, themes %.2f s, store %.2f s, total %.2f s",
+			 "k-means %.2f s, themes %.2f s (subthemes %.2f), store %.2f s, "
+			 "total %.2f s",
 			 st.n_items, m.n_docs, m.n_terms, cl.k, t_pass - t_start, rep->seconds_text,
 			 rep->seconds_stance, t_dedup - t_pass, t_feat - t_dedup, t_lsa - t_feat,
-			 t_kmeans - t_lsa, t_themes - t_kmeans, rep->seconds_store, rep->seconds_total);
+			 t_kmeans - t_lsa, t_themes - t_kmeans, t_sub - t_top, rep->seconds_store,
+			 rep->seconds_total);
 	for (size_t c = 0; c < run.n_campaigns; c++)
 		run.campaigns[c].template_text = NULL;
 	run_release(&run);
@@ -1518,7 +2300,32 @@ out:
 	free(root);
 	free(sigs);
 	free(theme_of_doc);
+	free(sub_ids);
+	free(sub_of_doc);
+	free(parent_of);
 	free(campaign_of_group);
+	pass_stop(&pass);
+	for (int b = 0; b < 2; b++) {
+		for (size_t i = 0; pass.slots[b] && i < pass.cap; i++)
+			slot_release(&pass.slots[b][i]);
+		free(pass.slots[b]);
+	}
+	pthread_mutex_destroy(&pass.mu);
+	pthread_cond_destroy(&pass.cv);
+	for (size_t w = 0; pass.workers && w < ANA_MAX_WORKERS; w++) {
+		struct worker *wk = &pass.workers[w];
+		ana_ambitions_fork_release(&wk->ws.amb);
+		ana_text_worker_release(&wk->tw);
+		ana_tokens_release(&wk->ws.toks);
+		free(wk->ws.tok_stem);
+		free(wk->ws.tok_feat);
+		free(wk->ws.sorted);
+		free(wk->ws.scores);
+		free(wk->ws.masks);
+		core_buf_release(&wk->ws.ev);
+		ana_arena_release(&wk->ws.arena); /* its stance rows are saved by now */
+	}
+	free(pass.workers);
 	ana_ambitions_release(&st.amb);
 	ana_learn_release(&st.learn);
 	free(st.reviewed);

@@ -10,6 +10,7 @@
 struct ana_opts {
 	uint64_t seed;     /* k-means seed */
 	int themes;        /* top-level themes; 0 = choose up to cfg->analysis.max_themes */
+	int threads;       /* 1: the per-item pass in one thread (same result); else two */
 };
 
 struct ana_report {

@@ -4,30 +4,46 @@
  * The basis is fitted with a seeded randomized SVD on an evenly spaced sample of rows,
  * so its cost is bounded; every row is then projected (nnz x r). */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
 
 /* Modified Gram-Schmidt on the r columns of a (rows x r, row-major); a column that
- * vanishes becomes zero. */
-static void orthonormalise(double *a, size_t rows, int r)
+ * vanishes becomes zero. The columns are worked on as contiguous copies (the same
+ * arithmetic in the same order as in place, but without striding through memory). */
+static int orthonormalise(double *a, size_t rows, int r)
 {
+	double *t = malloc((rows ? rows : 1) * (size_t)r * sizeof(*t));
+
+	if (!t)
+		return CORE_ENOMEM;
+	for (size_t i = 0; i < rows; i++)
+		for (int c = 0; c < r; c++)
+			t[(size_t)c * rows + i] = a[i * r + c];
 	for (int c = 0; c < r; c++) {
+		double *tc = t + (size_t)c * rows;
 		for (int p = 0; p < c; p++) {
+			const double *tp = t + (size_t)p * rows;
 			double d = 0.0;
 			for (size_t i = 0; i < rows; i++)
-				d += a[i * r + c] * a[i * r + p];
+				d += tc[i] * tp[i];
 			for (size_t i = 0; i < rows; i++)
-				a[i * r + c] -= d * a[i * r + p];
+				tc[i] -= d * tp[i];
 		}
 		double nrm = 0.0;
 		for (size_t i = 0; i < rows; i++)
-			nrm += a[i * r + c] * a[i * r + c];
+			nrm += tc[i] * tc[i];
 		nrm = nrm > 1e-20 ? 1.0 / sqrt(nrm) : 0.0;
 		for (size_t i = 0; i < rows; i++)
-			a[i * r + c] *= nrm;
+			tc[i] *= nrm;
 	}
+	for (size_t i = 0; i < rows; i++)
+		for (int c = 0; c < r; c++)
+			a[i * r + c] = t[(size_t)c * rows + i];
+	free(t);
+	return 0;
 }
 
 /* Eigen-decomposition of the symmetric r x r matrix c (destroyed) by cyclic Jacobi:
@@ -105,6 +121,44 @@ static void mul_xty(const struct ana_matrix *m, const size_t *rows, size_t s, co
 	}
 }
 
+/* Projects rows [from, to) of m onto the basis (V x r floats) into out's dense rows
+ * (offsets set), each L2-normalised. */
+struct project_job {
+	const struct ana_matrix *m;
+	const float *basis;
+	int r;
+	struct ana_matrix *out;
+	size_t from, to;
+};
+
+static void *project_rows(void *arg)
+{
+	const struct project_job *p = arg;
+	const struct ana_matrix *m = p->m;
+	int r = p->r;
+	double e[256];
+
+	for (size_t d = p->from; d < p->to; d++) {
+		if (m->row[d + 1] == m->row[d])
+			continue;
+		memset(e, 0, sizeof(e));
+		for (size_t j = m->row[d]; j < m->row[d + 1]; j++) {
+			const float *bj = p->basis + (size_t)m->col[j] * r;
+			double v = m->val[j];
+			for (int a = 0; a < r; a++)
+				e[a] += v * bj[a];
+		}
+		double nrm = 0.0;
+		for (int a = 0; a < r; a++)
+			nrm += e[a] * e[a];
+		nrm = nrm > 0.0 ? 1.0 / sqrt(nrm) : 0.0;
+		float *o = p->out->val + p->out->row[d];
+		for (int a = 0; a < r; a++)
+			o[a] = (float)(e[a] * nrm);
+	}
+	return NULL;
+}
+
 int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 	    struct ana_matrix *out)
 {
@@ -151,12 +205,15 @@ int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 	/* Range finder with two power iterations (the spectrum of short texts decays
 	 * slowly, and plain sketches then miss the topic directions). */
 	mul_xz(m, rows, s, z, r, y);
-	orthonormalise(y, s, r);
+	if (orthonormalise(y, s, r) != 0)
+		goto out;
 	for (int it = 0; it < 2; it++) {
 		mul_xty(m, rows, s, y, r, z);
-		orthonormalise(z, V, r);
+		if (orthonormalise(z, V, r) != 0)
+			goto out;
 		mul_xz(m, rows, s, z, r, y);
-		orthonormalise(y, s, r);
+		if (orthonormalise(y, s, r) != 0)
+			goto out;
 	}
 	/* B = Q^T X (r x V), stored transposed in z (V x r); C = B B^T. */
 	mul_xty(m, rows, s, y, r, z);
@@ -215,26 +272,20 @@ int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 	if (!out->row || !out->val || !out->term_stem)
 		goto out;
 	size_t at = 0;
-	double e[256];
 	for (size_t d = 0; d < n; d++) {
 		out->row[d] = at;
-		if (m->row[d + 1] == m->row[d])
-			continue;
-		memset(e, 0, sizeof(e));
-		for (size_t j = m->row[d]; j < m->row[d + 1]; j++) {
-			const float *bj = basis_f + (size_t)m->col[j] * r;
-			double v = m->val[j];
-			for (int a = 0; a < r; a++)
-				e[a] += v * bj[a];
-		}
-		double nrm = 0.0;
-		for (int a = 0; a < r; a++)
-			nrm += e[a] * e[a];
-		nrm = nrm > 0.0 ? 1.0 / sqrt(nrm) : 0.0;
-		for (int a = 0; a < r; a++)
-			out->val[at++] = (float)(e[a] * nrm);
+		at += m->row[d + 1] > m->row[d] ? (size_t)r : 0;
 	}
 	out->row[n] = at;
+	/* Rows are independent: two threads, each a fixed half. */
+	struct project_job jobs[2] = {{m, basis_f, r, out, 0, n / 2}, {m, basis_f, r, out, n / 2, n}};
+	pthread_t th;
+	int threaded = pthread_create(&th, NULL, project_rows, &jobs[1]) == 0;
+	project_rows(&jobs[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		project_rows(&jobs[1]);
 	rc = 0;
 out:
 	free(rows);

@@ -47,6 +47,11 @@ struct ana_ambitions {
 int ana_ambitions_build(struct ana_ambitions *am, struct ana_text *tx,
 			const struct core_config *cfg, struct core_err *err);
 void ana_ambitions_release(struct ana_ambitions *am);
+/* A copy of am for another thread: it shares am's matchers (read-only while both are in
+ * use) and owns its per-item scratch. Release with ana_ambitions_fork_release, before
+ * am. 0 or CORE_ENOMEM. */
+int ana_ambitions_fork(const struct ana_ambitions *am, struct ana_ambitions *out);
+void ana_ambitions_fork_release(struct ana_ambitions *f);
 
 #define ANA_AMB_MAX_EVIDENCE 6
 struct ana_amb_score {

@@ -81,12 +81,29 @@ static void resize(struct core_run *run, const char *id, int64_t delta)
 		t->size = t->size + delta < 0 ? 0 : t->size + delta;
 }
 
-/* Every result in theme `from` moves to `to` (both ids; sizes are the caller's). */
-static void relabel_members(struct core_run *run, const char *from, const char *to)
+/* Every result in theme `from` (or in subtheme `from`) moves to `to`, whose parent is
+ * to_parent ("" for a top-level theme): an item keeps its top-level theme in theme and
+ * its subtheme beside it. Sizes are the caller's. 0 or CORE_ENOMEM. */
+static int relabel_members(struct apply *ap, const char *from, const char *to,
+			   const char *to_parent)
 {
-	for (size_t i = 0; i < run->n_results; i++)
-		if (!strcmp(run->results[i].theme, from))
-			snprintf(run->results[i].theme, sizeof(run->results[i].theme), "%s", to);
+	struct core_run *run = ap->run;
+	const char *sub = NULL;
+
+	if (to_parent[0] && !(sub = own(ap->rv, strdup(to))))
+		return CORE_ENOMEM;
+	for (size_t i = 0; i < run->n_results; i++) {
+		struct core_item_result *r = &run->results[i];
+		int in_sub = r->subtheme && !strcmp(r->subtheme, from);
+		if (!in_sub && strcmp(r->theme, from))
+			continue;
+		snprintf(r->theme, sizeof(r->theme), "%s", to_parent[0] ? to_parent : to);
+		if (sub)
+			r->subtheme = sub;
+		else if (in_sub)
+			r->subtheme = NULL;
+	}
+	return 0;
 }
 
 static void drop_theme(struct core_run *run, struct core_theme *t)
@@ -100,13 +117,31 @@ static void drop_theme(struct core_run *run, struct core_theme *t)
 	run->n_themes--;
 }
 
-static void move_item(struct core_run *run, struct core_item_result *r, const char *to)
+/* One item into theme `to` (a subtheme: into its parent, with the subtheme beside). */
+static int move_item(struct apply *ap, struct core_item_result *r, const char *to)
 {
-	if (!strcmp(r->theme, to))
-		return;
+	struct core_run *run = ap->run;
+	struct core_theme *t = find_theme(run, to);
+	const char *cur = r->subtheme ? r->subtheme : r->theme;
+
+	if (!strcmp(cur, to))
+		return 0;
 	resize(run, r->theme, -1);
+	if (r->subtheme)
+		resize(run, r->subtheme, -1);
 	resize(run, to, 1);
-	snprintf(r->theme, sizeof(r->theme), "%s", to);
+	if (t && t->parent[0]) {
+		char *sub = own(ap->rv, strdup(to));
+		if (!sub)
+			return CORE_ENOMEM;
+		resize(run, t->parent, 1);
+		snprintf(r->theme, sizeof(r->theme), "%s", t->parent);
+		r->subtheme = sub;
+	} else {
+		snprintf(r->theme, sizeof(r->theme), "%s", to);
+		r->subtheme = NULL;
+	}
+	return 0;
 }
 
 static int rename_theme(struct apply *ap, struct core_theme *t, const char *label)
@@ -136,7 +171,8 @@ static int apply_split(struct apply *ap, json_t *after)
 		 * a new id, the split theme keeps its own. */
 		char fresh[32];
 		snprintf(fresh, sizeof(fresh), "T%ld", ++ap->next_id);
-		relabel_members(run, t->id, fresh);
+		if (relabel_members(ap, t->id, fresh, t->parent) != 0)
+			return CORE_ENOMEM;
 		for (size_t j = 0; j < run->n_themes; j++)
 			if (!strcmp(run->themes[j].parent, t->id))
 				snprintf(run->themes[j].parent, sizeof(run->themes[j].parent), "%s",
@@ -159,7 +195,8 @@ static int apply_split(struct apply *ap, json_t *after)
 		struct core_item_result *r = find_item(ap, json_integer_value(v));
 		if (!r)
 			continue;
-		move_item(run, r, id);
+		if (move_item(ap, r, id) != 0)
+			return CORE_ENOMEM;
 		if (n_quotes < 3)
 			t->quotes[n_quotes++] = r->item_id;
 	}
@@ -230,13 +267,14 @@ static int apply_one(const struct core_decision *d, void *ctx)
 			   (s = json_string_value(json_object_get(after, "into"))) &&
 			   (into = find_theme(run, s)) && into != t) {
 			into->size += t->size;
-			relabel_members(run, t->id, into->id);
-			for (size_t j = 0; j < run->n_themes; j++)
-				if (!strcmp(run->themes[j].parent, t->id))
-					snprintf(run->themes[j].parent, sizeof(run->themes[j].parent),
-						 "%s", into->id);
-			drop_theme(run, t);
-			rc = 0;
+			if ((rc = relabel_members(ap, t->id, into->id, into->parent)) == 0) {
+				for (size_t j = 0; j < run->n_themes; j++)
+					if (!strcmp(run->themes[j].parent, t->id))
+						snprintf(run->themes[j].parent,
+							 sizeof(run->themes[j].parent), "%s",
+							 into->id);
+				drop_theme(run, t);
+			}
 		}
 	} else {
 		int64_t id = strtoll(d->target_id, &end, 10);
@@ -246,8 +284,7 @@ static int apply_one(const struct core_decision *d, void *ctx)
 			rc = 1;
 		} else if (!strcmp(d->action, "move") &&
 			   (t = find_theme(run, json_string_value(json_object_get(after, "theme"))))) {
-			move_item(run, r, t->id);
-			rc = 0;
+			rc = move_item(ap, r, t->id);
 		} else if (!strcmp(d->action, "set-stance") &&
 			   (s = json_string_value(json_object_get(after, "ambition")))) {
 			json_t *sv = json_object_get(after, "stance");

@@ -455,6 +455,7 @@ void ana_text_free(struct ana_text *tx)
 		ana_intern_release(&lg->surf);
 		free(lg->stem);
 		free(lg->count);
+		free(lg->feat);
 	}
 	if (tx->textcat)
 		textcat_Done(tx->textcat);
@@ -487,21 +488,39 @@ static const char *snowball_name(const char *code)
 	return code; /* libstemmer also knows ISO 639 codes */
 }
 
-int ana_text_lang(struct ana_text *tx, const char *code)
+/* "nl-BE" -> "nl" into c[8]. */
+static void lang_code(const char *code, char c[8])
 {
-	char c[8] = "";
 	size_t n = 0;
 
-	for (; code && code[n] && n < sizeof(c) - 1; n++) {
+	for (; code && code[n] && n < 7; n++) {
 		char ch = code[n];
 		if (ch == '-' || ch == '_')
 			break;
 		c[n] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
 	}
 	c[n] = '\0';
+}
+
+int ana_text_lang_find(const struct ana_text *tx, const char *code)
+{
+	char c[8];
+
+	lang_code(code, c);
 	for (size_t i = 0; i < tx->n_langs; i++)
 		if (strcmp(tx->langs[i].code, c) == 0)
 			return (int)i;
+	return -1;
+}
+
+int ana_text_lang(struct ana_text *tx, const char *code)
+{
+	char c[8] = "";
+	int found = ana_text_lang_find(tx, code);
+
+	if (found >= 0)
+		return found;
+	lang_code(code, c);
 	if (tx->n_langs == ANA_MAX_LANGS)
 		return -1;
 	struct ana_lang *lg = &tx->langs[tx->n_langs];
@@ -619,8 +638,14 @@ static uint32_t cached(struct ana_text *tx, struct ana_lang *lg, const char *wor
 	if (ana_grow(&count, &cap2, (size_t)id + 1, sizeof(uint64_t)) != 0)
 		return ANA_NOID;
 	lg->count = count;
+	void *feat = lg->feat;
+	size_t cap3 = lg->cap;
+	if (ana_grow(&feat, &cap3, (size_t)id + 1, 1) != 0)
+		return ANA_NOID;
+	lg->feat = feat;
 	lg->cap = cap;
 	lg->count[id] = 0;
+	lg->feat[id] = (uint8_t)ana_text_is_feature(tx, word, len);
 
 	const char *in = word;
 	size_t in_len = len;
@@ -643,19 +668,27 @@ static uint32_t cached(struct ana_text *tx, struct ana_lang *lg, const char *wor
 	return id;
 }
 
+/* Words that are never terms: shorter than two characters, or a stopword. */
+static int not_a_term(const struct ana_text *tx, const struct ana_lang *lg, const char *word,
+		      size_t len)
+{
+	size_t nchars = 0;
+
+	for (size_t i = 0; i < len && nchars < 2; i++)
+		nchars += ((unsigned char)word[i] & 0xc0) != 0x80;
+	return nchars < 2 || ana_intern_get(&tx->stop, word, len) != ANA_NOID ||
+	       (lg->own_stop && ana_intern_get(lg->own_stop, word, len) != ANA_NOID);
+}
+
 int ana_text_term(struct ana_text *tx, int li, const char *word, size_t len, uint32_t *stem,
 		  uint32_t *surf)
 {
 	struct ana_lang *lg = &tx->langs[li];
-	size_t nchars = 0;
 
 	*stem = ANA_NOID;
 	if (surf)
 		*surf = ANA_NOID;
-	for (size_t i = 0; i < len && nchars < 2; i++)
-		nchars += ((unsigned char)word[i] & 0xc0) != 0x80;
-	if (nchars < 2 || ana_intern_get(&tx->stop, word, len) != ANA_NOID ||
-	    (lg->own_stop && ana_intern_get(lg->own_stop, word, len) != ANA_NOID))
+	if (not_a_term(tx, lg, word, len))
 		return 0;
 	uint32_t id = cached(tx, lg, word, len);
 	if (id == ANA_NOID)
@@ -665,6 +698,57 @@ int ana_text_term(struct ana_text *tx, int li, const char *word, size_t len, uin
 	if (surf)
 		*surf = id;
 	return 0;
+}
+
+int ana_text_term_peek(const struct ana_text *tx, struct ana_text_worker *w, int li,
+		       const char *word, size_t len, uint32_t *stem, uint32_t *surf)
+{
+	const struct ana_lang *lg = &tx->langs[li];
+
+	*stem = *surf = ANA_NOID;
+	if (not_a_term(tx, lg, word, len))
+		return 1;
+	uint32_t id = ana_intern_get(&lg->surf, word, len);
+	if (id != ANA_NOID) {
+		*stem = lg->stem[id];
+		*surf = id;
+		return 1;
+	}
+	/* As cached() does, with this thread's stemmer. */
+	size_t in_len = len;
+	if (len > 3 && word[len - 2] == '\'' && word[len - 1] == 's')
+		in_len -= 2;
+	const char *out = word;
+	size_t out_len = in_len;
+	if (lg->stemmer) {
+		if (!w->stemmer[li] && !(w->stemmer[li] = sb_stemmer_new(snowball_name(lg->code), "UTF_8")))
+			return -1;
+		const sb_symbol *st = sb_stemmer_stem(w->stemmer[li], (const sb_symbol *)word, (int)in_len);
+		if (!st)
+			return -1;
+		out = (const char *)st;
+		out_len = (size_t)sb_stemmer_length(w->stemmer[li]);
+	}
+	*stem = ana_intern_get(&tx->stems, out, out_len);
+	return 0;
+}
+
+int ana_text_worker_init(struct ana_text_worker *w, const struct ana_text *tx)
+{
+	memset(w, 0, sizeof(*w));
+	if (tx->textcat && !(w->textcat = open_textcat()))
+		return CORE_ENOMEM;
+	return 0;
+}
+
+void ana_text_worker_release(struct ana_text_worker *w)
+{
+	for (size_t i = 0; i < ANA_MAX_LANGS; i++)
+		if (w->stemmer[i])
+			sb_stemmer_delete(w->stemmer[i]);
+	if (w->textcat)
+		textcat_Done(w->textcat);
+	memset(w, 0, sizeof(*w));
 }
 
 const char *ana_text_stem(struct ana_text *tx, const char *code, const char *word, size_t len)
@@ -678,8 +762,17 @@ const char *ana_text_stem(struct ana_text *tx, const char *code, const char *wor
 	return id == ANA_NOID ? NULL : ana_intern_str(&tx->stems, lg->stem[id]);
 }
 
+static void detect_with(void *textcat, const char *text, size_t len, const char *declared,
+			const char *dflt, char out[8]);
+
 void ana_text_detect(struct ana_text *tx, const char *text, size_t len, const char *declared,
 		     const char *dflt, char out[8])
+{
+	detect_with(tx->textcat, text, len, declared, dflt, out);
+}
+
+static void detect_with(void *textcat, const char *text, size_t len, const char *declared,
+			const char *dflt, char out[8])
 {
 	const char *fallback = declared && *declared ? declared : dflt ? dflt : "";
 	size_t letters = 0, cut = 0;
@@ -703,9 +796,9 @@ void ana_text_detect(struct ana_text *tx, const char *text, size_t len, const ch
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p + 32);
 	}
-	if (!tx->textcat || letters < ANA_LANG_MIN_LETTERS)
+	if (!textcat || letters < ANA_LANG_MIN_LETTERS)
 		return;
-	const char *r = textcat_Classify(tx->textcat, text, len);
+	const char *r = textcat_Classify(textcat, text, len);
 	if (!r || r[0] != '[')
 		return; /* "UNKNOWN" or "SHORT" */
 	/* The answer lists the candidates best first: "[nl--utf8][de--utf8]". When the
@@ -733,6 +826,15 @@ void ana_text_detect(struct ana_text *tx, const char *text, size_t len, const ch
 void ana_text_detect_tokens(struct ana_text *tx, const struct ana_tokens *t, const char *text,
 			    size_t len, const char *declared, const char *dflt, char out[8])
 {
+	struct ana_text_worker w = {.textcat = tx->textcat};
+
+	ana_text_detect_tokens_with(tx, &w, t, text, len, declared, dflt, out);
+}
+
+void ana_text_detect_tokens_with(const struct ana_text *tx, struct ana_text_worker *wk,
+				 const struct ana_tokens *t, const char *text, size_t len,
+				 const char *declared, const char *dflt, char out[8])
+{
 	size_t nl = 0, en = 0, words = 0;
 
 	for (size_t i = 0; i < t->n; i++) {
@@ -751,7 +853,7 @@ void ana_text_detect_tokens(struct ana_text *tx, const struct ana_tokens *t, con
 		snprintf(out, 8, "%s", nl > en ? "nl" : "en");
 		return;
 	}
-	ana_text_detect(tx, text, len, declared, dflt, out);
+	detect_with(wk->textcat, text, len, declared, dflt, out);
 }
 
 /* ---------------------------------------------------------------- surfaces */

@@ -59,6 +59,7 @@ struct ana_lang {
 	struct ana_intern surf;
 	uint32_t *stem;       /* per surface id: stem id, ANA_NOID for a non-feature word */
 	uint64_t *count;      /* per surface id: occurrences seen as a feature */
+	uint8_t *feat;        /* per surface id: ana_text_is_feature of the word */
 	size_t cap;
 };
 
@@ -133,6 +134,36 @@ int ana_text_pair_parts(const struct ana_text *tx, uint32_t stem, uint32_t *a, u
 int ana_text_surfaces(struct ana_text *tx);
 /* The surface form of stem id (after ana_text_surfaces), or the stem itself. */
 const char *ana_text_surface(const struct ana_text *tx, uint32_t stem);
+
+/* ---- worker threads: the per-item pass runs in two threads that only read tx. Each
+ * has its own language detector handle and stemmers (neither library is thread-safe
+ * per handle); words new to the stem cache wait for the sequential merge. */
+struct ana_text_worker {
+	void *textcat;                  /* own handle, NULL when detection is off */
+	void *stemmer[ANA_MAX_LANGS];   /* per language index of tx, made on first use */
+};
+/* 0 or CORE_ENOMEM (a missing detector is not an error: tx has none either). */
+int ana_text_worker_init(struct ana_text_worker *w, const struct ana_text *tx);
+void ana_text_worker_release(struct ana_text_worker *w);
+/* ana_text_lang without creating: the index of code, or -1 when not set up yet. */
+int ana_text_lang_find(const struct ana_text *tx, const char *code);
+/* ana_text_detect_tokens with w's detector; tx is only read. */
+void ana_text_detect_tokens_with(const struct ana_text *tx, struct ana_text_worker *w,
+				 const struct ana_tokens *t, const char *text, size_t len,
+				 const char *declared, const char *dflt, char out[8]);
+/* ana_text_term for a worker: reads tx only and counts nothing. 1 when the word is in
+ * the cache or filtered out (*stem, *surf as ana_text_term gives them, without the
+ * count); 0 when the word is new: *surf is ANA_NOID and *stem the id of its stem when
+ * that stem is known already (what ana_text_term will give), else ANA_NOID; the merge
+ * then calls ana_text_term for it. -1 on no memory. */
+int ana_text_term_peek(const struct ana_text *tx, struct ana_text_worker *w, int li,
+		       const char *word, size_t len, uint32_t *stem, uint32_t *surf);
+/* Whether the known surface id of language li may be a theme feature (cached
+ * ana_text_is_feature). */
+static inline int ana_text_surf_feature(const struct ana_text *tx, int li, uint32_t surf)
+{
+	return tx->langs[li].feat[surf];
+}
 
 /* Embedded lists (generated from config/ by embed.cmake). */
 extern const unsigned char ana_embed_stop_nl[], ana_embed_stop_en[];

@@ -440,23 +440,35 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clus
 		out->sim[docs[i]] = r_sim[(size_t)win * n + i];
 	}
 	out->objective = best_obj;
-	/* Documents left out of the sample join their nearest final centre. */
-	for (size_t i = 0; i < n_fit; i++) {
-		size_t d = all[i];
-		if (out->assign[d] >= 0 && fitted[d])
-			continue;
-		int bc = 0;
-		double bs = -2.0;
-		for (int c = 0; c < k; c++) {
-			double sc = dot(m, d, out->centroid + (size_t)c * V);
-			if (sc > bs) {
-				bs = sc;
-				bc = c;
-			}
-		}
-		out->assign[d] = bc;
-		out->sim[d] = (float)bs;
+	/* Documents left out of the sample join their nearest final centre (two
+	 * threads; the list is reused as scratch). */
+	size_t n_rest = 0;
+	for (size_t i = 0; i < n_fit; i++)
+		if (!(out->assign[all[i]] >= 0 && fitted[all[i]]))
+			all[n_rest++] = all[i];
+	int *rest_assign = malloc((n_rest ? n_rest : 1) * sizeof(*rest_assign));
+	float *rest_sim = malloc((n_rest ? n_rest : 1) * sizeof(*rest_sim));
+	if (!rest_assign || !rest_sim) {
+		free(rest_assign);
+		free(rest_sim);
+		goto out;
 	}
+	size_t changed_rest;
+	double obj_rest;
+	for (size_t i = 0; i < n_rest; i++)
+		rest_assign[i] = -1;
+	assign_all(m, all, n_rest, k, out->centroid, rest_assign, rest_sim, &changed_rest, &obj_rest);
+	for (size_t i = 0; i < n_rest; i++) {
+		out->assign[all[i]] = rest_assign[i];
+		out->sim[all[i]] = rest_sim[i];
+	}
+	free(rest_assign);
+	free(rest_sim);
+	/* all[] again: every non-empty document, for the threshold below. */
+	n_fit = 0;
+	for (size_t d = 0; d < n_all; d++)
+		if (m->row[d + 1] > m->row[d])
+			all[n_fit++] = d;
 	for (size_t i = 0; i < n_fit; i++)
 		if (out->sim[all[i]] < ANA_MIN_THEME_SIM)
 			out->assign[all[i]] = -1;

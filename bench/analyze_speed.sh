@@ -42,8 +42,9 @@ for n in "${sizes[@]}"; do
 		/usr/bin/time -v "$INSPRAAK" -v --config "$W/cfg-$n.json" analyze >"$W/out" 2>"$W/err"
 		t=$(secs "$(field "$W/err" 'Elapsed \\(wall clock\\)')")
 		kb=$(field "$W/err" 'Maximum resident set size')
-		printf 'inspraak %8s items  run %d: %7.2f s  %6.0f MiB  (load %s)\n' "$n" "$rep" "$t" \
-			"$(echo "$kb / 1024" | bc -l)" "$load"
+		cpu=$(echo "$(field "$W/err" 'User time') + $(field "$W/err" 'System time')" | bc -l)
+		printf 'inspraak %8s items  run %d: %7.2f s  %6.0f MiB  cpu %6.2f s  (load %s)\n' "$n" \
+			"$rep" "$t" "$(echo "$kb / 1024" | bc -l)" "$cpu" "$load"
 		grep -o 'read+text.*' "$W/err" | sed 's/^/    stages: /'
 	done
 	if [ "${PEER:-0}" = 1 ]; then

@@ -316,7 +316,7 @@ void core_item_list_release(struct core_item_list *l);
 struct core_db *core_db_open(const char *path, struct core_err *err);
 void core_db_close(struct core_db *db); /* NULL-safe */
 int core_db_schema_version(struct core_db *db);
-#define CORE_DB_SCHEMA_VERSION 4
+#define CORE_DB_SCHEMA_VERSION 5
 
 /* Transactions (IMMEDIATE). Nesting is not supported. */
 int core_db_begin(struct core_db *db, struct core_err *err);
@@ -371,7 +371,8 @@ struct core_item_filter {
 	const char *since, *until; /* on published_at (falls back to collected_at), inclusive dates */
 	const char *source;
 	const char *lang;
-	const char *theme;         /* theme id in the latest run */
+	const char *theme;         /* theme id in the latest run (a top-level theme also
+				    * matches its subthemes' items) */
 	const char *ambition;      /* code; "general" = items with no ambition */
 	enum core_stance stance;   /* with ambition: stance toward it; else any ambition's */
 	int64_t limit;             /* 0 = all */
@@ -388,13 +389,14 @@ struct core_item_stance {
 };
 struct core_item_view {
 	struct core_item item;
-	char *theme;        /* theme id, NULL when unassigned or no run */
+	char *theme;        /* top-level theme id, NULL when unassigned or no run */
 	char *campaign;     /* campaign id, NULL when none */
 	struct core_item_stance *stances;
 	size_t n_stances;
 	int edited, hidden;
 	int reviewed;       /* appended (review): a reviewer decided on this item */
 	char *hidden_reason; /* appended (review): moderation reason, NULL when none */
+	char *subtheme;     /* appended (subthemes): subtheme id within theme, NULL when none */
 };
 /* Calls cb for each matching item in id order; the view is valid only during the call.
  * A non-zero return from cb stops the walk and is returned. */
@@ -435,6 +437,8 @@ struct core_item_result {
 	double theme_score;
 	struct core_item_stance *stances; /* per ambition; borrowed by core_db_run_save */
 	size_t n_stances;
+	const char *subtheme; /* NULL = none; else the id of a theme whose parent is theme
+			       * (borrowed: a million results should not carry 32 bytes each) */
 };
 
 struct core_run {

@@ -117,6 +117,8 @@ static const char *const migrations[] = {
 	"  INSERT INTO items_fts(items_fts, rowid, title, text)"
 	"  VALUES('delete', old.id, old.title, old.text);"
 	"  INSERT INTO items_fts(rowid, title, text) VALUES(new.id, new.title, new.text); END;",
+	/* 5: subthemes (issue 5): an item's subtheme beside its top-level theme */
+	"ALTER TABLE item_themes ADD COLUMN subtheme_id TEXT;",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(N_MIGRATIONS == CORE_DB_SCHEMA_VERSION, "schema version and migrations agree");
@@ -910,6 +912,7 @@ static void view_release(struct core_item_view *v)
 	free(v->theme);
 	free(v->campaign);
 	free(v->hidden_reason);
+	free(v->subtheme);
 	for (size_t i = 0; i < v->n_stances; i++)
 		free(v->stances[i].evidence);
 	free(v->stances);
@@ -933,7 +936,7 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 		"SELECT i.id, s.name, i.external_id, i.url, i.author, i.title, i.text,"
 		" COALESCE(r.lang, i.lang), i.published_at, i.collected_at, i.respondent_group,"
 		" i.email, i.declared_stance, i.content_hash, i.edited, i.hidden, r.theme_id,"
-		" r.campaign_id, i.reviewed_at IS NOT NULL, i.hidden_reason"
+		" r.campaign_id, i.reviewed_at IS NOT NULL, i.hidden_reason, r.subtheme_id"
 		" FROM items i JOIN sources s ON s.id = i.source_id"
 		" LEFT JOIN item_themes r ON r.run_id = :run AND r.item_id = i.id"
 		" WHERE (:hidden OR i.hidden = 0)"
@@ -942,7 +945,7 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 		" AND (:since IS NULL OR COALESCE(i.published_at, i.collected_at) >= :since)"
 		" AND (:until IS NULL OR substr(COALESCE(i.published_at, i.collected_at), 1,"
 		"      length(:until)) <= :until)"
-		" AND (:theme IS NULL OR r.theme_id = :theme)"
+		" AND (:theme IS NULL OR r.theme_id = :theme OR r.subtheme_id = :theme)"
 		" AND (:amb IS NULL"
 		"  OR (:amb = 'general' AND NOT EXISTS (SELECT 1 FROM item_stances x"
 		"      WHERE x.run_id = :run AND x.item_id = i.id))"
@@ -1014,6 +1017,7 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 		v.campaign = col_dup(st, 17);
 		v.reviewed = sqlite3_column_int(st, 18);
 		v.hidden_reason = col_dup(st, 19);
+		v.subtheme = col_dup(st, 20);
 		if (!it->text || !it->source || !it->external_id) {
 			view_release(&v);
 			rc = core_err_set(err, CORE_ENOMEM, "cannot read items: out of memory");
@@ -1192,7 +1196,7 @@ static int save_results(struct core_db *db, struct core_run *run, struct core_er
 
 	if (sqlite3_prepare_v2(db->h,
 			       "INSERT INTO item_themes(run_id, item_id, lang, theme_id, campaign_id,"
-			       " score) VALUES(?,?,?,?,?,?)", -1, &it, NULL) != SQLITE_OK ||
+			       " score, subtheme_id) VALUES(?,?,?,?,?,?,?)", -1, &it, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db->h,
 			       "INSERT INTO item_stances(run_id, item_id, ambition_code, stance,"
 			       " score, origin, evidence) VALUES(?,?,?,?,?,?,?)",
@@ -1209,6 +1213,7 @@ static int save_results(struct core_db *db, struct core_run *run, struct core_er
 		bind_text(it, 4, r->theme[0] ? r->theme : NULL);
 		bind_text(it, 5, r->campaign[0] ? r->campaign : NULL);
 		sqlite3_bind_double(it, 6, r->theme_score);
+		bind_text(it, 7, r->subtheme && *r->subtheme ? r->subtheme : NULL);
 		if (sqlite3_step(it) != SQLITE_DONE) {
 			rc = db_fail(db, err, "cannot store item results");
 			break;
@@ -1664,8 +1669,12 @@ static int item_to_theme(struct core_db *db, int64_t run, int64_t item, const ch
 			 const char *to, int counted, struct core_err *err)
 {
 	int rc;
-	if ((rc = step_done(db, prep_bind(db, err, "UPDATE item_themes SET theme_id = ?"
-					  " WHERE run_id = ? AND item_id = ?", "tii", to, run, item),
+	/* Into a subtheme: the item's theme is its parent, the subtheme beside it. */
+	if ((rc = step_done(db, prep_bind(db, err, "UPDATE item_themes SET theme_id = COALESCE("
+					  "(SELECT parent_id FROM themes WHERE run_id = ?1 AND id = ?2),"
+					  " ?2), subtheme_id = (SELECT CASE WHEN parent_id IS NOT NULL"
+					  " THEN id END FROM themes WHERE run_id = ?1 AND id = ?2)"
+					  " WHERE run_id = ?1 AND item_id = ?3", "iti", run, to, item),
 			    "cannot move the item", err)))
 		return rc;
 	if (counted && ((rc = theme_resize(db, run, from, -1, err)) ||
@@ -1727,9 +1736,15 @@ static int review_theme(struct core_db *db, int64_t run, struct core_review_acti
 		if ((rc = theme_get(db, run, a->theme, &other, &osize, err)))
 			goto out;
 		json_object_set_new(after, "into", json_string(a->theme));
-		if ((rc = step_done(db, prep_bind(db, err, "UPDATE item_themes SET theme_id = ?"
-						  " WHERE run_id = ? AND theme_id = ?", "tit",
-						  a->theme, run, a->target),
+		/* Members of the theme (or subtheme) merged: into the target's level. */
+		if ((rc = step_done(db, prep_bind(db, err, "UPDATE item_themes SET theme_id = COALESCE("
+						  "(SELECT parent_id FROM themes WHERE run_id = ?1 AND"
+						  " id = ?2), ?2), subtheme_id = CASE WHEN (SELECT"
+						  " parent_id FROM themes WHERE run_id = ?1 AND id = ?2)"
+						  " IS NOT NULL THEN ?2 WHEN subtheme_id = ?3 THEN NULL"
+						  " ELSE subtheme_id END WHERE run_id = ?1 AND"
+						  " (theme_id = ?3 OR subtheme_id = ?3)", "itt",
+						  run, a->theme, a->target),
 				    "cannot merge themes", err)) ||
 		    (rc = theme_resize(db, run, a->theme, size, err)) ||
 		    (rc = step_done(db, prep_bind(db, err, "UPDATE themes SET parent_id = ?"

@@ -79,7 +79,11 @@ static int themes_table(const struct exp_model *m, FILE *out)
 		snprintf(split, sizeof(split), "%lld/%lld/%lld/%lld", (long long)row->stance[1],
 			 (long long)row->stance[2], (long long)row->stance[3],
 			 (long long)row->stance[4]);
-		if ((rc = cell(out, row->t.id, 6, 0)) || (rc = cell(out, size, 6, 0)) ||
+		/* A subtheme sits indented under its parent (the model lists it right after). */
+		int sub = row->t.parent[0] != '\0';
+		if (sub)
+			fputs("  ", out);
+		if ((rc = cell(out, row->t.id, sub ? 4 : 6, 0)) || (rc = cell(out, size, 6, 0)) ||
 		    (rc = cell(out, row->t.label, 28, 0)) || (rc = cell(out, terms.data, 30, 0)) ||
 		    (rc = cell(out, ambs.data, 18, 0)) || (rc = cell(out, split, 40, 1)))
 			break;
@@ -183,6 +187,7 @@ static json_t *item_json(const struct items_list *x, const struct core_item_view
 	if (x->cfg && x->cfg->exports.include_authors)
 		set(o, "author", str_or_null(it->author), &bad);
 	set(o, "theme", str_or_null(v->theme && *v->theme ? v->theme : NULL), &bad);
+	set(o, "subtheme", str_or_null(v->subtheme && *v->subtheme ? v->subtheme : NULL), &bad);
 	set(o, "campaign", str_or_null(v->campaign && *v->campaign ? v->campaign : NULL), &bad);
 	for (size_t i = 0; i < v->n_stances; i++) {
 		const struct core_item_stance *s = &v->stances[i];

@@ -594,7 +594,7 @@ static int walk_item(const struct core_item_view *v, void *ctx)
 	struct exp_model *m = w->m;
 	const char *when = v->item.published_at && *v->item.published_at ? v->item.published_at
 									    : v->item.collected_at;
-	long t, c;
+	long t, sub, c;
 	int any = 0, reviewed = 0, rc, dated;
 	struct exp_tally *src = NULL;
 	int64_t week;
@@ -604,6 +604,7 @@ static int walk_item(const struct core_item_view *v, void *ctx)
 	if (w->hook && (rc = w->hook->fn(m, v, w->hook->ctx)))
 		return rc;
 	t = find_theme(w, v->theme);
+	sub = find_theme(w, v->subtheme); /* counted in its parent t as well */
 	c = find_campaign(w, v->campaign);
 	m->items++;
 	if (when && *when) {
@@ -635,6 +636,8 @@ static int walk_item(const struct core_item_view *v, void *ctx)
 		m->unassigned++;
 	else
 		m->themes[t].size++;
+	if (sub >= 0)
+		m->themes[sub].size++;
 	if (v->campaign && *v->campaign)
 		m->campaign_items++;
 	if (c >= 0)
@@ -680,6 +683,10 @@ static int walk_item(const struct core_item_view *v, void *ctx)
 			m->themes[t].stance[st]++;
 			row->theme_items[t]++;
 		}
+		if (sub >= 0) {
+			m->themes[sub].amb_items[a]++;
+			m->themes[sub].stance[st]++;
+		}
 		if (st == CORE_STANCE_SUPPORT || st == CORE_STANCE_OBJECTION) {
 			struct pool *p = &w->pools[2 * (size_t)a +
 						   (st == CORE_STANCE_SUPPORT ? EXP_Q_SUPPORT
@@ -687,6 +694,11 @@ static int walk_item(const struct core_item_view *v, void *ctx)
 			if ((rc = pool_offer(p, s->score, v)))
 				goto out;
 			if (t >= 0 && (rc = best_offer(&w->best[2 * (size_t)t +
+						(st == CORE_STANCE_SUPPORT ? EXP_Q_SUPPORT
+									   : EXP_Q_OBJECTION)],
+						s->score, v)))
+				goto out;
+			if (sub >= 0 && (rc = best_offer(&w->best[2 * (size_t)sub +
 						(st == CORE_STANCE_SUPPORT ? EXP_Q_SUPPORT
 									   : EXP_Q_OBJECTION)],
 						s->score, v)))
@@ -699,10 +711,14 @@ static int walk_item(const struct core_item_view *v, void *ctx)
 		m->general++;
 		if (t >= 0)
 			m->themes[t].general++;
+		if (sub >= 0)
+			m->themes[sub].general++;
 	}
 	if ((rc = theme_quote_seen(w, v)))
 		goto out;
 	if (t >= 0 && (rc = fallback_offer(&w->fallback[t], v)))
+		goto out;
+	if (sub >= 0 && (rc = fallback_offer(&w->fallback[sub], v)))
 		goto out;
 out:
 	if (rc)
@@ -759,6 +775,17 @@ static int cmp_theme_row(const void *a, const void *b)
 {
 	const struct exp_theme_row *x = a, *y = b;
 
+	const char *xg = x->t.parent[0] ? x->t.parent : x->t.id;
+	const char *yg = y->t.parent[0] ? y->t.parent : y->t.id;
+	int c;
+
+	/* Top-level themes largest first, each followed by its subthemes. */
+	if (x->parent_size != y->parent_size)
+		return x->parent_size > y->parent_size ? -1 : 1;
+	if ((c = strcmp(xg, yg)) != 0)
+		return c;
+	if ((x->t.parent[0] != 0) != (y->t.parent[0] != 0))
+		return x->t.parent[0] ? 1 : -1;
 	if (x->size != y->size)
 		return x->size > y->size ? -1 : 1;
 	return strcmp(x->t.id, y->t.id);
@@ -841,8 +868,13 @@ static int finish(struct walk *w, struct core_err *err)
 		rc = core_err_set(err, CORE_ENOMEM, "building the export model: out of memory");
 		goto out;
 	}
-	for (size_t t = 0; t < n_all; t++)
+	for (size_t t = 0; t < n_all; t++) {
 		rows[t].walk_index = t;
+		rows[t].parent_size = rows[t].size;
+		for (size_t p = 0; rows[t].t.parent[0] && p < n_all; p++)
+			if (strcmp(rows[p].t.id, rows[t].t.parent) == 0)
+				rows[t].parent_size = rows[p].size;
+	}
 	sort_n(rows, n_all, sizeof(*rows), cmp_theme_row);
 	for (size_t t = 0; t < n_all; t++) {
 		if (rows[t].size == 0) {

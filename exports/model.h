@@ -64,6 +64,8 @@ struct exp_theme_row {
 	size_t n_quotes;
 	struct exp_quote stance_quote[2]; /* best-scored support / objection item, text NULL = none */
 	size_t walk_index;        /* position while walking, before sorting */
+	int64_t parent_size;      /* the parent's size for a subtheme (own size on top), to
+				   * list subthemes right after their parent */
 };
 
 struct exp_campaign_row {

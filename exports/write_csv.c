@@ -213,7 +213,7 @@ static int write_themes(const struct exp_model *m, const char *dir, struct core_
 {
 	static const char *const cols[] = {
 		"id", "label", "size", "top_terms", "ambitions", "support", "objection",
-		"neutral", "mixed", "quote_1", "quote_2", "quote_3", NULL};
+		"neutral", "mixed", "quote_1", "quote_2", "quote_3", "parent", NULL};
 	struct exp_file o = {0};
 	struct core_buf terms = {0}, ambs = {0};
 	struct csv c = csv_for(m);
@@ -249,6 +249,7 @@ static int write_themes(const struct exp_model *m, const char *dir, struct core_
 			csv_int(&c, row->stance[s]);
 		for (size_t q = 0; q < EXP_QUOTES; q++)
 			csv_text(&c, q < row->n_quotes ? row->quotes[q].text : "");
+		csv_text(&c, row->t.parent);
 		csv_end(&c);
 		core_buf_release(&terms);
 		core_buf_release(&ambs);

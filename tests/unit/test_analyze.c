@@ -91,8 +91,8 @@ struct fixture {
 	struct core_config cfg;
 };
 
-static void put(struct core_db *db, int64_t src, const char *ext, const char *text,
-		const char *ambition, enum core_stance stance)
+static void put_lang(struct core_db *db, int64_t src, const char *ext, const char *text,
+		     const char *ambition, enum core_stance stance, const char *lang)
 {
 	struct core_item it = {0};
 	struct core_err err = {0};
@@ -101,12 +101,18 @@ static void put(struct core_db *db, int64_t src, const char *ext, const char *te
 	it.source = core_strdup("forms");
 	it.external_id = core_strdup(ext);
 	it.text = core_strdup(text);
-	it.lang = core_strdup("nl");
+	it.lang = core_strdup(lang);
 	it.declared_stance = stance;
 	if (ambition)
 		assert_int_equal(core_strlist_push(&it.declared_ambitions, ambition), 0);
 	assert_int_equal(core_db_item_put(db, src, &it, &res, &err), 0);
 	core_item_release(&it);
+}
+
+static void put(struct core_db *db, int64_t src, const char *ext, const char *text,
+		const char *ambition, enum core_stance stance)
+{
+	put_lang(db, src, ext, text, ambition, stance, "nl");
 }
 
 static void subject_text(int subject, int i, char *buf, size_t cap)
@@ -435,6 +441,133 @@ static void analyze_end_to_end(void **state)
 	test_store_remove(path2);
 }
 
+/* ---------------------------------------------------------------- threads */
+
+/* A larger, mixed store (several batches of the threaded pass): the three subjects with
+ * words that first appear in later batches, English, German, a campaign, short texts in
+ * a language nobody set up ("es"), declared ambitions and stances. */
+#define MIXED_ITEMS 5000
+static void fill_mixed(struct core_db *db)
+{
+	struct core_err err = {0};
+	int64_t src;
+	char text[512], ext[32];
+
+	assert_int_equal(core_db_source_ensure(db, "forms", CORE_SRC_IMPORT, NULL, &src, &err), 0);
+	assert_int_equal(core_db_begin(db, &err), 0);
+	for (int j = 0; j < MIXED_ITEMS; j++) {
+		snprintf(ext, sizeof(ext), "m%d", j);
+		if (j % 50 == 7) {
+			put(db, src, ext, campaign_text, NULL, CORE_STANCE_NONE);
+		} else if (j % 97 == 3) {
+			put_lang(db, src, ext, "Prima plan!", NULL, CORE_STANCE_NONE, "es");
+		} else if (j % 89 == 5) {
+			snprintf(text, sizeof(text), "De app voor de buurt %d is een goed idee.", j);
+			put(db, src, ext, text, "A1", CORE_STANCE_SUPPORT);
+		} else if (j % 10 == 8) {
+			snprintf(text, sizeof(text), "The new app for passports is fast and the online "
+				 "forms save time in district %c%c. I support this.", 'a' + j % 26,
+				 'a' + j / 26 % 26);
+			put(db, src, ext, text, NULL, CORE_STANCE_NONE);
+		} else if (j % 10 == 9) {
+			snprintf(text, sizeof(text), "Die neue App ist schnell und die Verwaltung "
+				 "arbeitet digital für alle Bürger der Stadt %d.", j % 31);
+			put(db, src, ext, text, NULL, CORE_STANCE_NONE);
+		} else {
+			char line[400];
+			subject_text(j % 3, j / 3, line, sizeof(line));
+			/* "wijkNNN" recurs about seven times, first seen in later batches too. */
+			snprintf(text, sizeof(text), "%s In de wijk%d en de straat%d.", line, j / 7,
+				 j % 101);
+			put(db, src, ext, text, NULL, CORE_STANCE_NONE);
+		}
+	}
+	assert_int_equal(core_db_commit(db, &err), 0);
+}
+
+static int dump_item(const struct core_item_view *v, void *ctx)
+{
+	struct core_buf *b = ctx;
+	int rc = core_buf_printf(b, "%s|%s|%s|%s|%s|", v->item.external_id, v->theme ? v->theme : "",
+				 v->subtheme ? v->subtheme : "", v->campaign ? v->campaign : "",
+				 v->item.lang ? v->item.lang : "");
+	for (size_t k = 0; rc == 0 && k < v->n_stances; k++)
+		rc = core_buf_printf(b, "%s:%s:%.6f:%s:%s;", v->stances[k].code,
+				     core_stance_name(v->stances[k].stance), v->stances[k].score,
+				     core_origin_name(v->stances[k].origin),
+				     v->stances[k].evidence ? v->stances[k].evidence : "");
+	return rc ? rc : core_buf_puts(b, "\n");
+}
+
+/* Everything the run stored, as text: themes, then every item's results. */
+static char *dump_run(struct core_db *db)
+{
+	struct core_err err = {0};
+	struct core_item_filter f = {0};
+	struct core_run_info info = {0};
+	struct core_theme *th = NULL;
+	struct core_buf b;
+	size_t n = 0;
+
+	core_buf_init(&b, 64u << 20);
+	assert_int_equal(core_db_run_latest(db, &info, &err), 0);
+	assert_int_equal(core_db_run_themes(db, info.id, &th, &n, &err), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(core_buf_printf(&b, "%s|%s|%s|%lld|", th[i].id, th[i].parent,
+						 th[i].label, (long long)th[i].size), 0);
+		for (size_t t = 0; t < th[i].top_terms.n; t++)
+			assert_int_equal(core_buf_printf(&b, "%s,", th[i].top_terms.v[t]), 0);
+		for (size_t q = 0; q < th[i].n_quotes; q++)
+			assert_int_equal(core_buf_printf(&b, "%lld,", (long long)th[i].quotes[q]), 0);
+		assert_int_equal(core_buf_puts(&b, "\n"), 0);
+		core_theme_release(&th[i]);
+	}
+	free(th);
+	core_run_info_release(&info);
+	assert_int_equal(core_db_items_each(db, &f, dump_item, &b, &err), 0);
+	return b.data;
+}
+
+static void one_and_two_threads_agree(void **state)
+{
+	struct fixture *f = *state;
+	struct core_err err = {0};
+	struct ana_opts one = {.seed = 5, .threads = 1}, two = {.seed = 5, .threads = 2};
+	struct ana_report ra, rb;
+	char path[128];
+
+	fill_mixed(f->db);
+	if (ana_run(f->db, &f->cfg, &one, &ra, &err) != 0)
+		fail_msg("ana_run: %s", err.msg);
+	snprintf(path, sizeof(path), "%s/b.db", f->dir);
+	struct core_db *db2 = core_db_open(path, &err);
+	assert_non_null(db2);
+	fill_mixed(db2);
+	if (ana_run(db2, &f->cfg, &two, &rb, &err) != 0)
+		fail_msg("ana_run: %s", err.msg);
+	char *a = dump_run(f->db), *b = dump_run(db2);
+	core_db_close(db2);
+	test_store_remove(path);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(ra.themes >= 2);
+	assert_true(strstr(a, "|es|") != NULL); /* the language set up during the merge */
+	assert_true(strstr(a, "|de|") != NULL && strstr(a, "|en|") != NULL);
+	assert_true(strstr(a, "A1:support:1.000000:respondent") != NULL);
+	for (size_t i = 0; i < 64; i++)
+		assert_int_equal(ra.ambition_items[i], rb.ambition_items[i]);
+	/* Byte for byte: the themes with their labels, terms and quotes, and every item's
+	 * theme, subtheme, campaign, language, stances with scores and evidence. */
+	if (strcmp(a, b) != 0) {
+		size_t i = 0;
+		while (a[i] && a[i] == b[i])
+			i++;
+		fail_msg("one and two threads differ at byte %zu: '%.80s' vs '%.80s'", i, a + i, b + i);
+	}
+	free(a);
+	free(b);
+}
+
 static void analyze_auto_k_and_empty_store(void **state)
 {
 	struct fixture *f = *state;
@@ -526,6 +659,7 @@ int test_analyze(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(analyze_end_to_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(analyze_auto_k_and_empty_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(one_and_two_threads_agree, setup, teardown),
 		cmocka_unit_test(stance_cases),
 		cmocka_unit_test(stance_lexicon_errors),
 	};

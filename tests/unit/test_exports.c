@@ -577,7 +577,9 @@ static void test_items_csv(void **state)
 	csv_parse(s, &r);
 	free(s);
 	assert_int_equal(r.n, 3);
-	assert_int_equal(r.n_fields[1], 12);
+	assert_int_equal(r.n_fields[1], 13);
+	assert_string_equal(r.rows[0][12], "parent");
+	assert_string_equal(r.rows[1][12], ""); /* a top-level theme */
 	assert_string_equal(r.rows[1][0], "T1");
 	assert_string_equal(r.rows[1][2], "11");
 	assert_string_equal(r.rows[1][3], "digitaal;online");

@@ -90,7 +90,7 @@ static int setup(void **state)
 	assert_int_equal(core_config_parse(config_text, strlen(config_text), "t.json", &x->cfg,
 					   &err), 0);
 	assert_non_null(x->db = core_db_open(x->path, &err));
-	assert_int_equal(core_db_schema_version(x->db), 4);
+	assert_int_equal(core_db_schema_version(x->db), CORE_DB_SCHEMA_VERSION);
 	assert_int_equal(core_db_ambitions_sync(x->db, &x->cfg, &err), 0);
 	assert_int_equal(core_db_source_ensure(x->db, "s", CORE_SRC_IMPORT, NULL, &src, &err), 0);
 	for (int i = 0; i < N_ITEMS; i++) {
@@ -472,11 +472,12 @@ static void review_migration_indexes_old_items(void **state)
 	assert_int_equal(sqlite3_exec(h,
 		"DROP TRIGGER items_fts_delete; DROP TRIGGER items_fts_update;"
 		"DROP TABLE items_fts; DROP TABLE items_fts_state; DROP INDEX item_themes_theme;"
-		"ALTER TABLE items DROP COLUMN reviewed_at; PRAGMA user_version = 3;",
+		"ALTER TABLE items DROP COLUMN reviewed_at;"
+		"ALTER TABLE item_themes DROP COLUMN subtheme_id; PRAGMA user_version = 3;",
 		NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	assert_non_null(x->db = core_db_open(x->path, &err));
-	assert_int_equal(core_db_schema_version(x->db), 4);
+	assert_int_equal(core_db_schema_version(x->db), CORE_DB_SCHEMA_VERSION);
 	assert_int_equal(core_db_review_items(x->db, &q, collect, &p, &total, &err), 0);
 	assert_int_equal(total, 1);
 	assert_int_equal(p.ids[0], x->ids[3]);

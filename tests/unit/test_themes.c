@@ -18,6 +18,7 @@
 #include "support.h"
 
 #include "analyzer.h"
+#include "exports.h"
 #include "model.h"
 #include "text.h"
 
@@ -260,13 +261,9 @@ static void text_of(int s, int i, char *buf, size_t cap)
 		 tail[i % 7]);
 }
 
-/* Stores subjects x n items in the order given by a seeded shuffle (seed 0: in order). */
-static void fill(struct core_db *db, int64_t src, int n, unsigned shuffle_seed)
+/* 0..total-1 in the order of a seeded shuffle (seed 0: in order). */
+static void shuffled(int *order, int total, unsigned shuffle_seed)
 {
-	struct core_err err = {0};
-	int total = 3 * n, order[3 * 64];
-
-	assert_true(n <= 64);
 	for (int i = 0; i < total; i++)
 		order[i] = i;
 	if (shuffle_seed) {
@@ -278,23 +275,39 @@ static void fill(struct core_db *db, int64_t src, int n, unsigned shuffle_seed)
 			order[j] = t;
 		}
 	}
+}
+
+/* Stores subjects x n items in the order given by a seeded shuffle (seed 0: in order). */
+static void fill_with(struct core_db *db, int64_t src, int n, unsigned shuffle_seed,
+		      void (*text_fn)(int s, int i, char *buf, size_t cap))
+{
+	struct core_err err = {0};
+	int total = 3 * n, order[3 * 64];
+
+	assert_true(n <= 64);
+	shuffled(order, total, shuffle_seed);
 	assert_int_equal(core_db_begin(db, &err), 0);
 	for (int k = 0; k < total; k++) {
 		char text[512], ext[32];
 		int s = order[k] / n, i = order[k] % n;
-		text_of(s, i, text, sizeof(text));
+		text_fn(s, i, text, sizeof(text));
 		snprintf(ext, sizeof(ext), "s%d-%02d", s, i);
 		put(db, src, ext, text);
 	}
 	assert_int_equal(core_db_commit(db, &err), 0);
 }
 
+static void fill(struct core_db *db, int64_t src, int n, unsigned shuffle_seed)
+{
+	fill_with(db, src, n, shuffle_seed, text_of);
+}
+
 #define MAX_ITEMS 256
 struct snap {
 	size_t n;
-	char ext[MAX_ITEMS][32], theme[MAX_ITEMS][32];
+	char ext[MAX_ITEMS][32], theme[MAX_ITEMS][32], sub[MAX_ITEMS][32];
 	size_t n_themes;
-	char id[32][32], label[32][256], terms[32][512];
+	char id[32][32], parent[32][32], label[32][256], terms[32][512];
 	int64_t size[32];
 	size_t n_quotes[32];
 	int64_t quotes[32][8];
@@ -306,6 +319,7 @@ static int collect(const struct core_item_view *v, void *ctx)
 	assert_true(s->n < MAX_ITEMS);
 	snprintf(s->ext[s->n], 32, "%s", v->item.external_id);
 	snprintf(s->theme[s->n], 32, "%s", v->theme ? v->theme : "");
+	snprintf(s->sub[s->n], 32, "%s", v->subtheme ? v->subtheme : "");
 	s->n++;
 	return 0;
 }
@@ -326,6 +340,7 @@ static void take(struct core_db *db, struct snap *s)
 	s->n_themes = n;
 	for (size_t i = 0; i < n; i++) {
 		snprintf(s->id[i], 32, "%s", th[i].id);
+		snprintf(s->parent[i], 32, "%s", th[i].parent);
 		snprintf(s->label[i], 256, "%s", th[i].label);
 		s->size[i] = th[i].size;
 		s->n_quotes[i] = th[i].n_quotes;
@@ -342,13 +357,23 @@ static void take(struct core_db *db, struct snap *s)
 	core_run_info_release(&info);
 }
 
-static const char *theme_of(const struct snap *s, const char *ext)
+static size_t item_index(const struct snap *s, const char *ext)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->ext[i], ext) == 0)
-			return s->theme[i];
+			return i;
 	fail_msg("no item %s", ext);
-	return NULL;
+	return 0;
+}
+
+static const char *theme_of(const struct snap *s, const char *ext)
+{
+	return s->theme[item_index(s, ext)];
+}
+
+static const char *sub_of(const struct snap *s, const char *ext)
+{
+	return s->sub[item_index(s, ext)];
 }
 
 static const char *label_of(const struct snap *s, const char *id)
@@ -428,6 +453,29 @@ static void labels_are_topics(void **state)
 	ana_text_free(tx);
 }
 
+/* A second store at path with the "forms" source. */
+static struct core_db *second_store(const char *path, int64_t *src)
+{
+	struct core_err err = {0};
+	struct core_db *db = core_db_open(path, &err);
+
+	assert_non_null(db);
+	assert_int_equal(core_db_source_ensure(db, "forms", CORE_SRC_IMPORT, NULL, src, &err), 0);
+	return db;
+}
+
+static void assert_same_themes(const struct snap *a, const struct snap *b)
+{
+	assert_int_equal(a->n_themes, b->n_themes);
+	for (size_t t = 0; t < a->n_themes; t++) {
+		assert_string_equal(a->id[t], b->id[t]);
+		assert_string_equal(a->parent[t], b->parent[t]);
+		assert_string_equal(a->label[t], b->label[t]);
+		assert_string_equal(a->terms[t], b->terms[t]);
+		assert_int_equal(a->size[t], b->size[t]);
+	}
+}
+
 static void shuffled_order_same_themes(void **state)
 {
 	struct fixture *f = *state;
@@ -441,22 +489,13 @@ static void shuffled_order_same_themes(void **state)
 	take(f->db, &a);
 
 	snprintf(path, sizeof(path), "%s/u.db", f->dir);
-	struct core_db *db2 = core_db_open(path, &err);
-	assert_non_null(db2);
 	int64_t src2;
-	assert_int_equal(core_db_source_ensure(db2, "forms", CORE_SRC_IMPORT, NULL, &src2, &err), 0);
+	struct core_db *db2 = second_store(path, &src2);
 	fill(db2, src2, PER_SUBJECT, 12345);
 	assert_int_equal(ana_run(db2, &f->cfg, &opts, NULL, &err), 0);
 	take(db2, &b);
 	core_db_close(db2);
-
-	assert_int_equal(a.n_themes, b.n_themes);
-	for (size_t t = 0; t < a.n_themes; t++) {
-		assert_string_equal(a.id[t], b.id[t]);
-		assert_string_equal(a.label[t], b.label[t]);
-		assert_string_equal(a.terms[t], b.terms[t]);
-		assert_int_equal(a.size[t], b.size[t]);
-	}
+	assert_same_themes(&a, &b);
 	/* Item by item (external ids are the same in both stores). */
 	for (size_t i = 0; i < a.n; i++)
 		assert_string_equal(a.theme[i][0] ? label_of(&a, a.theme[i]) : "",
@@ -520,6 +559,159 @@ static void ids_carry_across_runs(void **state)
 			assert_true(strtol(c.id[t] + 1, NULL, 10) > 3);
 	}
 	assert_int_equal(kept, 3);
+}
+
+/* A compound seen once ("wachttijdtelefoon") says nothing as a whole (min_df 2) but
+ * joins the theme of its parts, words other reactions use. */
+static void compounds_split_into_known_parts(void **state)
+{
+	struct fixture *f = *state;
+	struct core_err err = {0};
+	struct ana_opts opts = {.seed = 7, .themes = 3};
+	static struct snap a;
+
+	fill(f->db, f->src, PER_SUBJECT, 0);
+	assert_int_equal(core_db_begin(f->db, &err), 0);
+	put(f->db, f->src, "compound", "Wachttijdtelefoon!");
+	assert_int_equal(core_db_commit(f->db, &err), 0);
+	assert_int_equal(ana_run(f->db, &f->cfg, &opts, NULL, &err), 0);
+	take(f->db, &a);
+	assert_true(theme_of(&a, "s2-00")[0] != '\0');
+	assert_string_equal(theme_of(&a, "compound"), theme_of(&a, "s2-00"));
+}
+
+/* ---------------------------------------------------------------- subthemes */
+
+/* One theme with two clear sub-subjects (the counter and the phone, bound by shared
+ * words about reaching the municipality) and one other theme (privacy). */
+static const char *const sub_a[2][4] = {
+	{"De balie in het stadhuis", "Het loket op het plein", "De openingstijden van de balie",
+	 "Een afspraak aan het loket"},
+	{"Bellen met het klantcontactcentrum", "De telefoon van de gemeente",
+	 "Het telefoonnummer van de gemeente", "Terugbellen door een medewerker"}};
+static const char *const sub_b[2][5] = {
+	{"moet op zaterdag open blijven", "sluit veel te vroeg in de middag",
+	 "heeft te weinig medewerkers achter de balie", "moet ook 's avonds open zijn",
+	 "is lastig te vinden in het stadhuis"},
+	{"heeft een lange wachttijd aan de telefoon", "wordt vaak niet opgenomen",
+	 "laat je te lang in de wachtrij hangen", "verbindt je steeds door",
+	 "geeft een bandje in plaats van een mens aan de telefoon"}};
+static const char *const sub_tail[] = {
+	"Bereikbaarheid is belangrijk.", "Persoonlijk contact blijft nodig.",
+	"Zo blijft het klantcontact menselijk.", "De bereikbaarheid moet beter.",
+	"Persoonlijk klantcontact telt.", "Bereikbaar blijven voor iedereen.",
+	"Contact moet persoonlijk blijven."};
+#define SUB_PER 30
+
+static void sub_text(int s, int i, char *buf, size_t cap)
+{
+	if (s < 2)
+		snprintf(buf, cap, "%s %s %s. %s", wrap[i % 6], sub_a[s][i % 4], sub_b[s][i % 5],
+			 sub_tail[i % 7]);
+	else
+		text_of(1, i, buf, cap); /* privacy */
+}
+
+static void sub_fill(struct core_db *db, int64_t src, unsigned shuffle_seed)
+{
+	fill_with(db, src, SUB_PER, shuffle_seed, sub_text);
+}
+
+static const char *parent_of(const struct snap *s, const char *id)
+{
+	for (size_t t = 0; t < s->n_themes; t++)
+		if (strcmp(s->id[t], id) == 0)
+			return s->parent[t];
+	fail_msg("no theme %s", id);
+	return NULL;
+}
+
+/* The (sub)theme of every item of sub-subject s: one, the same for all. */
+static const char *one_for_all(const struct snap *a, int s, int sub)
+{
+	char ext[32];
+	snprintf(ext, sizeof(ext), "s%d-00", s);
+	const char *first = sub ? sub_of(a, ext) : theme_of(a, ext);
+	for (int i = 1; i < SUB_PER; i++) {
+		snprintf(ext, sizeof(ext), "s%d-%02d", s, i);
+		assert_string_equal(sub ? sub_of(a, ext) : theme_of(a, ext), first);
+	}
+	return first;
+}
+
+static void subthemes_split_sub_subjects(void **state)
+{
+	struct fixture *f = *state;
+	struct core_err err = {0};
+	struct ana_opts opts = {.seed = 7, .themes = 2};
+	static struct snap a, b, c;
+	char path[128];
+
+	sub_fill(f->db, f->src, 0);
+	assert_int_equal(ana_run(f->db, &f->cfg, &opts, NULL, &err), 0);
+	take(f->db, &a);
+	for (size_t t = 0; t < a.n_themes; t++)
+		print_message("theme %s (parent '%s', %lld): %s  [%s]\n", a.id[t], a.parent[t],
+			      (long long)a.size[t], a.label[t], a.terms[t]);
+	/* Counter and phone share a top-level theme, privacy has its own. */
+	const char *top = one_for_all(&a, 0, 0);
+	assert_true(top[0] != '\0');
+	assert_string_equal(one_for_all(&a, 1, 0), top);
+	assert_string_not_equal(one_for_all(&a, 2, 0), top);
+	/* ... and the shared theme splits into exactly the two sub-subjects. */
+	const char *counter = one_for_all(&a, 0, 1), *phone = one_for_all(&a, 1, 1);
+	assert_true(counter[0] != '\0' && phone[0] != '\0');
+	assert_string_not_equal(counter, phone);
+	assert_string_equal(parent_of(&a, counter), top);
+	assert_string_equal(parent_of(&a, phone), top);
+	/* Labels: unique over all themes and subthemes (so never the parent's), three to
+	 * five quotes per subtheme. */
+	size_t n_sub = 0;
+	for (size_t t = 0; t < a.n_themes; t++) {
+		for (size_t u = 0; u < t; u++)
+			assert_string_not_equal(a.label[t], a.label[u]);
+		if (a.parent[t][0]) {
+			n_sub++;
+			assert_true(a.n_quotes[t] >= 3 && a.n_quotes[t] <= 5);
+		}
+	}
+	assert_int_equal(n_sub, 2);
+	/* `inspraak themes` lists the subthemes indented right under their parent. */
+	char *listing = NULL, line[64];
+	size_t listing_len = 0;
+	FILE *out = open_memstream(&listing, &listing_len);
+	assert_non_null(out);
+	assert_int_equal(exp_print_themes(f->db, &f->cfg, 0, out, &err), 0);
+	fclose(out);
+	snprintf(line, sizeof(line), "\n%s ", top);
+	const char *at = strstr(listing, line);
+	assert_non_null(at);
+	at = strchr(at + 1, '\n');
+	assert_non_null(at);
+	assert_true(strncmp(at, "\n  T", 4) == 0);
+	at = strchr(at + 1, '\n');
+	assert_true(at && strncmp(at, "\n  T", 4) == 0);
+	free(listing);
+
+	/* Determinism: another store, items in another order, same (sub)themes. */
+	snprintf(path, sizeof(path), "%s/u.db", f->dir);
+	int64_t src2;
+	struct core_db *db2 = second_store(path, &src2);
+	sub_fill(db2, src2, 4242);
+	assert_int_equal(ana_run(db2, &f->cfg, &opts, NULL, &err), 0);
+	take(db2, &b);
+	core_db_close(db2);
+	assert_same_themes(&a, &b);
+	for (size_t i = 0; i < a.n; i++)
+		assert_string_equal(a.sub[i], sub_of(&b, a.ext[i]));
+
+	/* Identity: a re-run with another seed keeps the subtheme ids. */
+	opts.seed = 99;
+	assert_int_equal(ana_run(f->db, &f->cfg, &opts, NULL, &err), 0);
+	take(f->db, &c);
+	assert_string_equal(one_for_all(&c, 0, 1), counter);
+	assert_string_equal(one_for_all(&c, 1, 1), phone);
+	assert_string_equal(one_for_all(&c, 0, 0), top);
 }
 
 /* ---------------------------------------------------------------- sib200 evaluation */
@@ -674,6 +866,8 @@ int test_themes(void)
 		cmocka_unit_test_setup_teardown(labels_are_topics, setup, teardown),
 		cmocka_unit_test_setup_teardown(shuffled_order_same_themes, setup, teardown),
 		cmocka_unit_test_setup_teardown(ids_carry_across_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(subthemes_split_sub_subjects, setup, teardown),
+		cmocka_unit_test_setup_teardown(compounds_split_into_known_parts, setup, teardown),
 		cmocka_unit_test_setup_teardown(sib200_dutch_nmi, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("themes", tests, NULL, NULL);
