@@ -3,6 +3,7 @@
  * per source and records every attempt with its backoff. A failing source is reported
  * and recorded; it never stops the others. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -252,7 +253,14 @@ static int parse_and_store(struct core_db *db, struct job *j, struct core_item_l
 	sj.now = now;
 	if (col_pipe_init(&sj.pipe) < 0)
 		goto serial;
-	if (pthread_create(&th, NULL, store_main, &sj) != 0) {
+	/* Signals stay with the threads that wait for them (the daemon's sigwait, or the
+	 * default action): the store thread starts with all of them blocked. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int started = pthread_create(&th, NULL, store_main, &sj) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!started) {
 		col_pipe_destroy(&sj.pipe);
 		goto serial;
 	}

@@ -127,4 +127,27 @@ contains "$T/err" "not a feed: root element <html>"
 n=$(count_items)
 [ "$n" = 6 ] || fail "failed sources must not add items (now $n)"
 
+# 8. a big feed is stored while it is still being parsed: one that breaks near its end
+#    stores none of it (what was stored is rolled back); whole, all of it, in order.
+python3 - <<'PY'
+items = "".join(f"<item><guid>big-{i}</guid><description>&lt;p&gt;Reactie {i} over de "
+                f"wijk&lt;/p&gt;</description></item>\n" for i in range(2000))
+head = '<rss version="2.0"><channel><title>g</title>\n'
+open("www/feeds/lang.rss", "w").write(head + items + "</channel></rss>\n")
+open("www/feeds/afgebroken.rss", "w").write(head + items + "<item><guid>x</guid></chan")
+PY
+write_config ',
+    {"name": "lang", "type": "rss", "url": "'"$B"'/feeds/afgebroken.rss", "allow_private": true}'
+expect 1 ins collect --source lang
+contains "$T/err" "not a valid feed: XML error"
+n=$(count_items)
+[ "$n" = 6 ] || fail "a feed that breaks at its end must store nothing (now $n items)"
+write_config ',
+    {"name": "lang", "type": "rss", "url": "'"$B"'/feeds/lang.rss", "allow_private": true}'
+expect 0 ins collect --source lang
+contains "$T/out" "2000 new"
+ins items --json >items.json
+json_eval items.json '[i["external_id"] for i in sorted(d, key=lambda i: i["id"]) if i["source"] == "lang"] == ["big-%d" % k for k in range(2000)]' >order
+[ "$(cat order)" = True ] || fail "the big feed's items are not all stored in document order"
+
 echo "ok"
