@@ -1767,7 +1767,11 @@ static int review_theme(struct core_db *db, int64_t run, struct core_review_acti
 		}
 		for (size_t i = 0; i < a->n_items; i++) {
 			char *th = NULL;
-			int hidden, in_run;
+			int hidden, in_run, twice = 0;
+			for (size_t j = 0; j < json_array_size(ids) && !twice; j++)
+				twice = json_integer_value(json_array_get(ids, j)) == a->items[i];
+			if (twice) /* a repeated id moves once */
+				continue;
 			if ((rc = item_get(db, run, a->items[i], &hidden, &th, &in_run, err)))
 				goto split_out;
 			if (!th || strcmp(th, a->target))
@@ -1781,8 +1785,8 @@ static int review_theme(struct core_db *db, int64_t run, struct core_review_acti
 		if ((rc = fresh_theme_id(db, a->new_theme, err)))
 			goto split_out;
 		quotes = json_array();
-		for (size_t i = 0; i < a->n_items && i < 3; i++)
-			json_array_append_new(quotes, json_integer(a->items[i]));
+		for (size_t i = 0; i < json_array_size(ids) && i < 3; i++)
+			json_array_append(quotes, json_array_get(ids, i));
 		q = json_dumps(quotes, JSON_COMPACT);
 		json_decref(quotes);
 		json_object_set_new(after, "theme", json_string(a->new_theme));
@@ -1793,10 +1797,11 @@ static int review_theme(struct core_db *db, int64_t run, struct core_review_acti
 						  "ittt", run, a->new_theme, a->label,
 						  q ? q : "[]"), "cannot add the theme", err)))
 			goto split_out;
-		for (size_t i = 0; i < a->n_items && !rc; i++)
-			if (!(rc = item_to_theme(db, run, a->items[i], a->target, a->new_theme, 1,
-						 err)))
-				rc = mark_reviewed(db, a->items[i], now, err);
+		for (size_t i = 0; i < json_array_size(ids) && !rc; i++) {
+			int64_t item = json_integer_value(json_array_get(ids, i));
+			if (!(rc = item_to_theme(db, run, item, a->target, a->new_theme, 1, err)))
+				rc = mark_reviewed(db, item, now, err);
+		}
 	split_out:
 		free(q);
 		json_decref(ids);

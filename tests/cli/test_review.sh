@@ -146,7 +146,10 @@ grep -q 'href="/review/search?ambition=A[0-9]&amp;stance=\(support\|objection\)"
 CSRF=$(curl -s -b jar "$URL/review/themes/$T1" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
 [ ${#CSRF} = 64 ] || fail "no CSRF token on the theme page"
 [ "$(code -b jar -X POST -d 'label=Zonder+token' "$URL/review/themes/$T1/rename")" = 403 ] || fail "POST without CSRF: not 403"
-[ "$(code -b jar -X POST -d "label=Fout&csrf=${CSRF%?}0" "$URL/review/themes/$T1/rename")" = 403 ] || fail "POST with a wrong CSRF: not 403"
+# the same token with its last digit changed (never the same digit again)
+WRONG=${CSRF%?}$([ "${CSRF: -1}" = 0 ] && echo 1 || echo 0)
+[ "$WRONG" != "$CSRF" ] || fail "the wrong token is the right one"
+[ "$(code -b jar -X POST -d "label=Fout&csrf=$WRONG" "$URL/review/themes/$T1/rename")" = 403 ] || fail "POST with a wrong CSRF: not 403"
 [ "$(code -b jar -X POST -d "label=Fout&csrf=abc" "$URL/review/themes/$T1/rename")" = 403 ] || fail "POST with a short CSRF: not 403"
 [ "$(code -b jar -X POST -H 'Origin: http://evil.example' -d "label=x&csrf=$CSRF" "$URL/review/themes/$T1/rename")" = 403 ] || fail "cross-site POST: not 403"
 [ "$(code -b jar -X POST -H 'Content-Type: text/plain' -d "label=x&csrf=$CSRF" "$URL/review/themes/$T1/rename")" = 415 ] || fail "text/plain POST: not 415"

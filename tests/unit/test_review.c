@@ -214,7 +214,7 @@ static void review_store_actions(void **state)
 	struct core_theme *themes = NULL;
 	size_t n = 0;
 	char b1[24], b2[24], b3[24];
-	int64_t split[2] = {x->ids[1], x->ids[2]};
+	int64_t split[3] = {x->ids[1], x->ids[2], x->ids[1]}; /* a repeated id moves once */
 
 	/* rename: applied at once, logged with before and after */
 	struct core_review_action r = {.act = CORE_REV_RENAME, .target = "T1", .label = "Loketten"};
@@ -262,9 +262,16 @@ static void review_store_actions(void **state)
 
 	/* split two items of T1 off: a new id above all, sizes follow */
 	struct core_review_action sp = {.act = CORE_REV_SPLIT, .target = "T1", .label = "Café",
-					.items = split, .n_items = 2};
+					.items = split, .n_items = 3};
 	assert_int_equal(act(x, &sp), 0);
 	assert_string_equal(sp.new_theme, "T3");
+	assert_int_equal(core_db_decisions_each(x->db, NULL, keep_last, NULL, NULL, &err), 0);
+	{
+		char want[96];
+		snprintf(want, sizeof(want), "\"items\":[%lld,%lld]", (long long)x->ids[1],
+			 (long long)x->ids[2]);
+		assert_non_null(strstr(last.after, want));
+	}
 	assert_string_equal(item_now(x, x->ids[2]).theme, "T3");
 
 	/* move, merge, hide */
