@@ -147,7 +147,7 @@ static const char *label_of(struct core_theme *v, size_t n, const char *id)
 
 struct seen {
 	int64_t id;
-	char theme[32];
+	char theme[32], sub[32];
 	enum core_stance a1;
 	enum core_origin origin;
 	int found, count;
@@ -161,6 +161,7 @@ static int see(const struct core_item_view *v, void *ctx)
 		return 0;
 	s->found = 1;
 	snprintf(s->theme, sizeof(s->theme), "%s", v->theme ? v->theme : "");
+	snprintf(s->sub, sizeof(s->sub), "%s", v->subtheme ? v->subtheme : "");
 	for (size_t i = 0; i < v->n_stances; i++)
 		if (!strcmp(v->stances[i].code, "A1")) {
 			s->a1 = v->stances[i].stance;
@@ -301,6 +302,73 @@ static void review_store_actions(void **state)
 	free(themes);
 	core_run_info_release(&info);
 	core_decision_release(&last);
+}
+
+/* Subthemes: an item moved into a subtheme sits in its parent with the subtheme beside
+ * it; merging a subtheme into a top-level theme takes its items there (no subtheme
+ * left); the same holds when the decisions are re-applied to a fresh run. */
+static void review_subthemes(void **state)
+{
+	struct fx *x = *state;
+	struct core_err err = {0};
+	struct core_run run;
+	struct core_theme themes[3];
+	struct core_item_result res[N_ITEMS];
+	struct core_item_stance st[N_ITEMS];
+	struct ana_review rv;
+	char b[24];
+
+	/* The latest run: T3 a subtheme of T1 holding item 3. */
+	make_run(x, &run, themes, res, st);
+	snprintf(themes[2].id, sizeof(themes[2].id), "T3");
+	snprintf(themes[2].parent, sizeof(themes[2].parent), "T1");
+	themes[2].label = strdup("café");
+	themes[2].size = 1;
+	run.n_themes = 3;
+	res[2].subtheme = "T3";
+	assert_int_equal(core_db_run_save(x->db, &run, &err), 0);
+	for (int t = 0; t < 3; t++)
+		core_theme_release(&themes[t]);
+	struct seen s = item_now(x, x->ids[2]);
+	assert_string_equal(s.theme, "T1");
+	assert_string_equal(s.sub, "T3");
+
+	struct core_review_action mv = {.act = CORE_REV_MOVE, .target = id_str(x->ids[4], b),
+					.theme = "T3"};
+	assert_int_equal(act(x, &mv), 0);
+	s = item_now(x, x->ids[4]);
+	assert_string_equal(s.theme, "T1");
+	assert_string_equal(s.sub, "T3");
+	struct core_review_action mg = {.act = CORE_REV_MERGE, .target = "T3", .theme = "T2"};
+	assert_int_equal(act(x, &mg), 0);
+	s = item_now(x, x->ids[4]);
+	assert_string_equal(s.theme, "T2");
+	assert_string_equal(s.sub, "");
+	s = item_now(x, x->ids[2]);
+	assert_string_equal(s.theme, "T2");
+	assert_string_equal(s.sub, "");
+
+	/* Re-applied to a fresh run with the same subtheme. */
+	make_run(x, &run, themes, res, st);
+	snprintf(themes[2].id, sizeof(themes[2].id), "T3");
+	snprintf(themes[2].parent, sizeof(themes[2].parent), "T1");
+	themes[2].label = strdup("café");
+	themes[2].size = 1;
+	run.n_themes = 3;
+	res[2].subtheme = "T3";
+	struct core_theme *heap = malloc(3 * sizeof(*heap));
+	memcpy(heap, themes, sizeof(themes));
+	run.themes = heap;
+	assert_int_equal(ana_review_apply(x->db, &run, &rv, &err), 0);
+	assert_string_equal(res[4].theme, "T2");
+	assert_null(res[4].subtheme);
+	assert_string_equal(res[2].theme, "T2");
+	assert_null(res[2].subtheme);
+	assert_null(label_of(run.themes, run.n_themes, "T3")); /* merged away */
+	for (size_t t = 0; t < run.n_themes; t++)
+		core_theme_release(&run.themes[t]);
+	free(run.themes);
+	ana_review_release(&rv);
 }
 
 static void review_reapply(void **state)
@@ -495,6 +563,7 @@ int test_review(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(review_store_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(review_reapply, setup, teardown),
+		cmocka_unit_test_setup_teardown(review_subthemes, setup, teardown),
 		cmocka_unit_test_setup_teardown(review_search_and_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(review_migration_indexes_old_items, setup, teardown),
 	};
