@@ -928,6 +928,40 @@ static enum core_origin origin_parse(const char *s)
 	return CORE_ORIGIN_ANALYSIS;
 }
 
+/* One item view from a row whose columns are, in order: id, source name, external id,
+ * url, author, title, text, language, published, collected, group, e-mail, declared
+ * stance, content hash, edited, hidden, theme, campaign, reviewed, hidden reason,
+ * subtheme (the items listing and the review pages select the same). A failed copy
+ * leaves a NULL the caller checks (text, source, external id). */
+static void view_from_row(sqlite3_stmt *st, struct core_item_view *v)
+{
+	struct core_item *it = &v->item;
+
+	memset(v, 0, sizeof(*v));
+	it->id = sqlite3_column_int64(st, 0);
+	it->source = col_dup(st, 1);
+	it->external_id = col_dup(st, 2);
+	it->url = col_dup(st, 3);
+	it->author = col_dup(st, 4);
+	it->title = col_dup(st, 5);
+	it->text = col_dup(st, 6);
+	it->lang = col_dup(st, 7);
+	it->published_at = col_dup(st, 8);
+	it->collected_at = col_dup(st, 9);
+	it->group = col_dup(st, 10);
+	it->email = col_dup(st, 11);
+	it->declared_stance = core_stance_parse((const char *)sqlite3_column_text(st, 12));
+	snprintf(it->content_hash, sizeof(it->content_hash), "%s",
+		 (const char *)sqlite3_column_text(st, 13));
+	v->edited = sqlite3_column_int(st, 14);
+	v->hidden = sqlite3_column_int(st, 15);
+	v->theme = col_dup(st, 16);
+	v->campaign = col_dup(st, 17);
+	v->reviewed = sqlite3_column_int(st, 18);
+	v->hidden_reason = col_dup(st, 19);
+	v->subtheme = col_dup(st, 20);
+}
+
 int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 		       int (*cb)(const struct core_item_view *v, void *ctx), void *ctx,
 		       struct core_err *err)
@@ -992,32 +1026,8 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct core_item_view v;
 		struct core_item *it = &v.item;
-		const char *ds;
 
-		memset(&v, 0, sizeof(v));
-		it->id = sqlite3_column_int64(st, 0);
-		it->source = col_dup(st, 1);
-		it->external_id = col_dup(st, 2);
-		it->url = col_dup(st, 3);
-		it->author = col_dup(st, 4);
-		it->title = col_dup(st, 5);
-		it->text = col_dup(st, 6);
-		it->lang = col_dup(st, 7);
-		it->published_at = col_dup(st, 8);
-		it->collected_at = col_dup(st, 9);
-		it->group = col_dup(st, 10);
-		it->email = col_dup(st, 11);
-		ds = (const char *)sqlite3_column_text(st, 12);
-		it->declared_stance = core_stance_parse(ds);
-		snprintf(it->content_hash, sizeof(it->content_hash), "%s",
-			 (const char *)sqlite3_column_text(st, 13));
-		v.edited = sqlite3_column_int(st, 14);
-		v.hidden = sqlite3_column_int(st, 15);
-		v.theme = col_dup(st, 16);
-		v.campaign = col_dup(st, 17);
-		v.reviewed = sqlite3_column_int(st, 18);
-		v.hidden_reason = col_dup(st, 19);
-		v.subtheme = col_dup(st, 20);
+		view_from_row(st, &v);
 		if (!it->text || !it->source || !it->external_id) {
 			view_release(&v);
 			rc = core_err_set(err, CORE_ENOMEM, "cannot read items: out of memory");
@@ -2157,7 +2167,7 @@ int core_db_review_items(struct core_db *db, const struct core_review_query *q,
 		"SELECT i.id, s.name, i.external_id, i.url, i.author, i.title, i.text,"
 		" COALESCE(r.lang, i.lang), i.published_at, i.collected_at, i.respondent_group,"
 		" i.email, i.declared_stance, i.content_hash, i.edited, i.hidden, r.theme_id,"
-		" r.campaign_id, i.reviewed_at IS NOT NULL, i.hidden_reason";
+		" r.campaign_id, i.reviewed_at IS NOT NULL, i.hidden_reason, r.subtheme_id";
 	static const char where[] =
 		" WHERE (:item = 0 OR i.id = :item) AND (:hidden OR i.hidden = 0)"
 		" AND (:amb IS NULL OR EXISTS (SELECT 1 FROM item_stances x WHERE x.run_id = :run"
@@ -2252,28 +2262,7 @@ int core_db_review_items(struct core_db *db, const struct core_review_query *q,
 		struct core_item_view v;
 		struct core_item *it = &v.item;
 
-		memset(&v, 0, sizeof(v));
-		it->id = sqlite3_column_int64(st, 0);
-		it->source = col_dup(st, 1);
-		it->external_id = col_dup(st, 2);
-		it->url = col_dup(st, 3);
-		it->author = col_dup(st, 4);
-		it->title = col_dup(st, 5);
-		it->text = col_dup(st, 6);
-		it->lang = col_dup(st, 7);
-		it->published_at = col_dup(st, 8);
-		it->collected_at = col_dup(st, 9);
-		it->group = col_dup(st, 10);
-		it->email = col_dup(st, 11);
-		it->declared_stance = core_stance_parse((const char *)sqlite3_column_text(st, 12));
-		snprintf(it->content_hash, sizeof(it->content_hash), "%s",
-			 (const char *)sqlite3_column_text(st, 13));
-		v.edited = sqlite3_column_int(st, 14);
-		v.hidden = sqlite3_column_int(st, 15);
-		v.theme = col_dup(st, 16);
-		v.campaign = col_dup(st, 17);
-		v.reviewed = sqlite3_column_int(st, 18);
-		v.hidden_reason = col_dup(st, 19);
+		view_from_row(st, &v);
 		sqlite3_reset(sst);
 		sqlite3_bind_int64(sst, 2, it->id);
 		while (sqlite3_step(sst) == SQLITE_ROW) {

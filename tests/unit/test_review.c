@@ -304,6 +304,19 @@ static void review_store_actions(void **state)
 	core_decision_release(&last);
 }
 
+/* The fixture's run with T3 a subtheme of T1 holding item 3. */
+static void sub_run(struct fx *x, struct core_run *run, struct core_theme themes[3],
+		    struct core_item_result res[N_ITEMS], struct core_item_stance st[N_ITEMS])
+{
+	make_run(x, run, themes, res, st);
+	snprintf(themes[2].id, sizeof(themes[2].id), "T3");
+	snprintf(themes[2].parent, sizeof(themes[2].parent), "T1");
+	themes[2].label = strdup("café");
+	themes[2].size = 1;
+	run->n_themes = 3;
+	res[2].subtheme = "T3";
+}
+
 /* Subthemes: an item moved into a subtheme sits in its parent with the subtheme beside
  * it; merging a subtheme into a top-level theme takes its items there (no subtheme
  * left); the same holds when the decisions are re-applied to a fresh run. */
@@ -319,13 +332,7 @@ static void review_subthemes(void **state)
 	char b[24];
 
 	/* The latest run: T3 a subtheme of T1 holding item 3. */
-	make_run(x, &run, themes, res, st);
-	snprintf(themes[2].id, sizeof(themes[2].id), "T3");
-	snprintf(themes[2].parent, sizeof(themes[2].parent), "T1");
-	themes[2].label = strdup("café");
-	themes[2].size = 1;
-	run.n_themes = 3;
-	res[2].subtheme = "T3";
+	sub_run(x, &run, themes, res, st);
 	assert_int_equal(core_db_run_save(x->db, &run, &err), 0);
 	for (int t = 0; t < 3; t++)
 		core_theme_release(&themes[t]);
@@ -349,13 +356,7 @@ static void review_subthemes(void **state)
 	assert_string_equal(s.sub, "");
 
 	/* Re-applied to a fresh run with the same subtheme. */
-	make_run(x, &run, themes, res, st);
-	snprintf(themes[2].id, sizeof(themes[2].id), "T3");
-	snprintf(themes[2].parent, sizeof(themes[2].parent), "T1");
-	themes[2].label = strdup("café");
-	themes[2].size = 1;
-	run.n_themes = 3;
-	res[2].subtheme = "T3";
+	sub_run(x, &run, themes, res, st);
 	struct core_theme *heap = malloc(3 * sizeof(*heap));
 	memcpy(heap, themes, sizeof(themes));
 	run.themes = heap;

@@ -213,6 +213,36 @@ static void put_item(struct core_db *db, int64_t src, const char *ext, const cha
 	core_item_release(&it);
 }
 
+/* A store in a fresh temporary folder with one source, "forms". */
+struct store_fx {
+	char dir[40], path[64];
+	struct core_config cfg;
+	struct core_db *db;
+	int64_t src;
+};
+
+static void store_open(struct store_fx *x, const char *config)
+{
+	struct core_err err = {0};
+
+	memset(x, 0, sizeof(*x));
+	snprintf(x->dir, sizeof(x->dir), "/tmp/inspraak-stance-XXXXXX");
+	assert_non_null(mkdtemp(x->dir));
+	snprintf(x->path, sizeof(x->path), "%s/s.db", x->dir);
+	assert_int_equal(core_config_parse(config, strlen(config), "t.json", &x->cfg, &err), 0);
+	assert_non_null(x->db = core_db_open(x->path, &err));
+	assert_int_equal(core_db_source_ensure(x->db, "forms", CORE_SRC_IMPORT, NULL, &x->src, &err),
+			 0);
+}
+
+static void store_close(struct store_fx *x)
+{
+	core_db_close(x->db);
+	test_store_remove(x->path);
+	core_config_release(&x->cfg);
+	rmdir(x->dir);
+}
+
 struct found_row {
 	const char *ext;
 	char stance[16], origin[16], evidence[512];
@@ -253,20 +283,16 @@ static void run_learns_from_respondents(void **state)
 	static const char *const places[] = {"bij de school", "in onze straat", "naar het park",
 					      "langs de kerk", "bij het station", "in het centrum",
 					      "naar de markt", "bij de sporthal"};
-	struct core_config cfg = {0};
 	struct core_err err = {0};
 	struct ana_opts opts = {.seed = 42};
 	struct ana_report rep;
-	char dir[] = "/tmp/inspraak-stance-XXXXXX", path[64], text[128], ext[32];
-	int64_t src;
+	struct store_fx x;
+	char text[128], ext[32];
 	(void)state;
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/s.db", dir);
-	assert_int_equal(core_config_parse(run_config, strlen(run_config), "t.json", &cfg, &err), 0);
-	struct core_db *db = core_db_open(path, &err);
-	assert_non_null(db);
-	assert_int_equal(core_db_source_ensure(db, "forms", CORE_SRC_IMPORT, NULL, &src, &err), 0);
+	store_open(&x, run_config);
+	struct core_db *db = x.db;
+	const int64_t src = x.src;
 	put_item(db, src, "target", "Een fietsstraat richting de haven.", NULL, CORE_STANCE_NONE);
 	put_item(db, src, "own", "Drempels, geen goed idee, maar toch doen.", "A1",
 		 CORE_STANCE_SUPPORT);
@@ -277,7 +303,7 @@ static void run_learns_from_respondents(void **state)
 			 places[i]);
 		put_item(db, src, ext, text, "A1", i % 2 ? CORE_STANCE_OBJECTION : CORE_STANCE_SUPPORT);
 	}
-	assert_int_equal(ana_run(db, &cfg, &opts, &rep, &err), 0);
+	assert_int_equal(ana_run(db, &x.cfg, &opts, &rep, &err), 0);
 	struct found_row t = row_of(db, "target");
 	assert_string_equal(t.origin, "analysis");
 	assert_string_equal(t.stance, "neutral");
@@ -291,7 +317,7 @@ static void run_learns_from_respondents(void **state)
 			 places[i % 8], i);
 		put_item(db, src, ext, text, "A1", i % 2 ? CORE_STANCE_OBJECTION : CORE_STANCE_SUPPORT);
 	}
-	assert_int_equal(ana_run(db, &cfg, &opts, &rep, &err), 0);
+	assert_int_equal(ana_run(db, &x.cfg, &opts, &rep, &err), 0);
 	t = row_of(db, "target");
 	assert_string_equal(t.origin, "analysis");
 	assert_string_equal(t.stance, "support");
@@ -307,10 +333,7 @@ static void run_learns_from_respondents(void **state)
 	assert_string_equal(own.origin, "respondent");
 	assert_string_equal(own.stance, "support");
 
-	core_db_close(db);
-	test_store_remove(path);
-	core_config_release(&cfg);
-	rmdir(dir);
+	store_close(&x);
 }
 
 /* The same labelled items stored in opposite orders train the same classifier: the
@@ -375,20 +398,16 @@ static void run_learns_from_reviewers(void **state)
 {
 	static const char *const places[] = {"bij de school", "in onze straat", "naar het park",
 					      "langs de kerk", "bij het station", "in het centrum"};
-	struct core_config cfg = {0};
 	struct core_err err = {0};
 	struct ana_opts opts = {.seed = 42};
 	struct ana_report rep;
-	char dir[] = "/tmp/inspraak-rvl-XXXXXX", path[64], text[128], ext[32];
-	int64_t src;
+	struct store_fx x;
+	char text[128], ext[32];
 	(void)state;
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/s.db", dir);
-	assert_int_equal(core_config_parse(run_config, strlen(run_config), "t.json", &cfg, &err), 0);
-	struct core_db *db = core_db_open(path, &err);
-	assert_non_null(db);
-	assert_int_equal(core_db_source_ensure(db, "forms", CORE_SRC_IMPORT, NULL, &src, &err), 0);
+	store_open(&x, run_config);
+	struct core_db *db = x.db;
+	const int64_t src = x.src;
 	put_item(db, src, "target", "Een fietsstraat richting de haven.", NULL, CORE_STANCE_NONE);
 	for (int i = 0; i < 30; i++) {
 		snprintf(ext, sizeof(ext), "r%d", i);
@@ -396,7 +415,7 @@ static void run_learns_from_reviewers(void **state)
 			 places[i % 6], i);
 		put_item(db, src, ext, text, NULL, CORE_STANCE_NONE);
 	}
-	assert_int_equal(ana_run(db, &cfg, &opts, &rep, &err), 0);
+	assert_int_equal(ana_run(db, &x.cfg, &opts, &rep, &err), 0);
 	assert_string_equal(row_of(db, "target").stance, "neutral");
 	assert_int_equal(rep.n_stance_eval, 0); /* nobody gave a stance */
 
@@ -410,7 +429,7 @@ static void run_learns_from_reviewers(void **state)
 							       : CORE_STANCE_SUPPORT};
 		assert_int_equal(core_db_review(db, &a, &err), 0);
 	}
-	assert_int_equal(ana_run(db, &cfg, &opts, &rep, &err), 0);
+	assert_int_equal(ana_run(db, &x.cfg, &opts, &rep, &err), 0);
 	assert_int_equal(rep.n_stance_eval, 1);
 	assert_int_equal(rep.stance_eval[0].labelled, 30);
 	assert_int_equal(rep.stance_eval[0].used, 1);
@@ -421,10 +440,7 @@ static void run_learns_from_reviewers(void **state)
 	struct found_row r1 = row_of(db, "r1");
 	assert_string_equal(r1.origin, "reviewer");
 	assert_string_equal(r1.stance, "objection");
-	core_db_close(db);
-	test_store_remove(path);
-	core_config_release(&cfg);
-	rmdir(dir);
+	store_close(&x);
 }
 
 /* A theme mostly about one ambition lends it to a member that almost named it (one
@@ -443,19 +459,15 @@ static void theme_lends_ambition(void **state)
 					   "snelheid"};
 	static const char *const bins[] = {"containers", "vuilniszakken", "glasbak", "ophalen",
 					   "stank", "meeuwen"};
-	struct core_config cfg = {0};
 	struct core_err err = {0};
 	struct ana_opts opts = {.seed = 42};
-	char dir[] = "/tmp/inspraak-lend-XXXXXX", path[64], text[256], ext[32];
-	int64_t src;
+	struct store_fx x;
+	char text[256], ext[32];
 	(void)state;
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/s.db", dir);
-	assert_int_equal(core_config_parse(lend_config, strlen(lend_config), "t.json", &cfg, &err), 0);
-	struct core_db *db = core_db_open(path, &err);
-	assert_non_null(db);
-	assert_int_equal(core_db_source_ensure(db, "forms", CORE_SRC_IMPORT, NULL, &src, &err), 0);
+	store_open(&x, lend_config);
+	struct core_db *db = x.db;
+	const int64_t src = x.src;
 	for (int i = 0; i < 12; i++) {
 		snprintf(ext, sizeof(ext), "b%d", i);
 		snprintf(text, sizeof(text), "De fietsstraat met %s en %s bij de %s.", bike[i % 6],
@@ -470,14 +482,11 @@ static void theme_lends_ambition(void **state)
 		 CORE_STANCE_NONE);
 	put_item(db, src, "other", "Fietspaden? De containers en vuilniszakken stinken, meeuwen.",
 		 NULL, CORE_STANCE_NONE);
-	assert_int_equal(ana_run(db, &cfg, &opts, NULL, &err), 0);
+	assert_int_equal(ana_run(db, &x.cfg, &opts, NULL, &err), 0);
 	struct found_row w = row_of(db, "weak"), o = row_of(db, "other");
 	assert_string_equal(w.origin, "analysis");
 	assert_string_equal(o.origin, "");
-	core_db_close(db);
-	test_store_remove(path);
-	core_config_release(&cfg);
-	rmdir(dir);
+	store_close(&x);
 }
 
 int test_stance(void)
