@@ -2017,6 +2017,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	if (pass.n_workers > 1)
 		pass.started = pthread_create(&pass.th, NULL, work, &pass) == 0;
 	filter.include_hidden = 0;
+	filter.no_stances = 1; /* the run makes its own */
 	rc = core_db_items_each(db, &filter, on_item, &st, err);
 	if (rc == 0)
 		rc = run_last(&st);

@@ -377,6 +377,8 @@ struct core_item_filter {
 	enum core_stance stance;   /* with ambition: stance toward it; else any ambition's */
 	int64_t limit;             /* 0 = all */
 	int include_hidden;
+	int no_stances;            /* appended: leave the views' stances out (the analysis
+				    * makes its own and need not read a million old rows) */
 };
 
 /* One item as the latest analysis run (if any) sees it. */

@@ -1017,10 +1017,10 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 	if ((rc = cursor_open(db, &decl,
 			      "SELECT item_id, code FROM item_declared_ambitions"
 			      " ORDER BY item_id, code", -1, err)) ||
-	    (rc = cursor_open(db, &stances,
+	    (!f->no_stances && (rc = cursor_open(db, &stances,
 			      "SELECT item_id, ambition_code, stance, score, origin, evidence"
 			      " FROM item_stances WHERE run_id = ? ORDER BY item_id, ambition_code",
-			      run, err)))
+			      run, err))))
 		goto out;
 
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
