@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "util.h"
 
 #define BUCKETS (1u << ANA_CLS_BITS)
 #define ALPHA 0.5          /* additive smoothing */
@@ -337,10 +338,7 @@ double ana_cls_prob(const struct ana_cls_model *m, const uint32_t *feat, size_t 
 
 uint32_t ana_cls_key_hash(const char *key)
 {
-	uint32_t h = 2166136261u;
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return h;
+	return ana_fnv1a(ANA_FNV_SEED, key, strlen(key));
 }
 
 uint8_t ana_cls_fold(const char *key)

@@ -56,11 +56,7 @@ static void add_stems(struct ana_learn *L, const char *lang, const struct ana_to
 		const char *stem = ana_text_stem(L->tx, lang, ana_tok_str(t, i), t->v[i].len);
 		if (!stem)
 			continue;
-		uint32_t h = 2166136261u;
-		h = (h ^ (uint8_t)'S') * 16777619u;
-		for (const unsigned char *p = (const unsigned char *)stem; *p; p++)
-			h = (h ^ *p) * 16777619u;
-		L->sf.v[L->sf.n++] = h;
+		L->sf.v[L->sf.n++] = ana_stance_feat_hash('S', stem, strlen(stem));
 	}
 }
 

@@ -277,14 +277,9 @@ void ana_stance_eval(const struct ana_lexicon *lx, const struct ana_tokens *t,
 	ana_stance_eval_pol(lx, t, sent_mask, 1, NULL, out);
 }
 
-/* FNV-1a over a tag byte and the bytes of s: a classifier feature. */
-static uint32_t feat_hash(char tag, const char *s, size_t len)
+uint32_t ana_stance_feat_hash(char tag, const char *s, size_t len)
 {
-	uint32_t h = 2166136261u;
-	h = (h ^ (uint8_t)tag) * 16777619u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h;
+	return ana_fnv1a(ana_fnv1a(ANA_FNV_SEED, &tag, 1), s, len);
 }
 
 static void feat_add(struct ana_stance_feats *f, uint32_t h)
@@ -349,14 +344,12 @@ void ana_stance_eval_pol(const struct ana_lexicon *lx, const struct ana_tokens *
 			neg_clause = k->clause;
 		if (feats && (k->kind == ANA_TOK_WORD || k->kind == ANA_TOK_HASHTAG)) {
 			const char *w = ana_tok_str(t, p);
-			feat_add(feats, feat_hash(k->clause == neg_clause ? 'W' : 'w', w, k->len));
+			feat_add(feats, ana_stance_feat_hash(k->clause == neg_clause ? 'W' : 'w', w, k->len));
 			if (prev_word != SIZE_MAX && t->v[prev_word].clause == k->clause) {
 				/* the pair as "first\0second": both strings are NUL-terminated */
 				const char *f = ana_tok_str(t, prev_word);
-				uint32_t h = feat_hash('b', f, t->v[prev_word].len + 1);
-				for (size_t i = 0; i < k->len; i++)
-					h = (h ^ (uint8_t)w[i]) * 16777619u;
-				feat_add(feats, h);
+				uint32_t h = ana_stance_feat_hash('b', f, t->v[prev_word].len + 1);
+				feat_add(feats, ana_fnv1a(h, w, k->len));
 			}
 			prev_word = p;
 		} else if (k->kind != ANA_TOK_WORD) {
@@ -418,7 +411,7 @@ void ana_stance_eval_pol(const struct ana_lexicon *lx, const struct ana_tokens *
 			out->pos += v;
 		else
 			out->neg -= v;
-		feat_add(feats, feat_hash(negated ? 'C' : 'c', c->text, strlen(c->text)));
+		feat_add(feats, ana_stance_feat_hash(negated ? 'C' : 'c', c->text, strlen(c->text)));
 		if (out->n_cues < ANA_STANCE_MAX_CUES) {
 			out->cues[out->n_cues].cue = c;
 			out->cues[out->n_cues].value = v;

@@ -77,6 +77,9 @@ void ana_stance_eval(const struct ana_lexicon *lx, const struct ana_tokens *t,
  * within a negator's clause, adjacent word pairs and the matched cues. A long text
  * contributes its first ANA_STANCE_MAX_FEATS features: enough to decide on. */
 #define ANA_STANCE_MAX_FEATS 256
+/* One feature: FNV-1a over a tag byte ('w' word, 'W' negated word, 'b' pair, 'c'/'C'
+ * cue, 'S' stem) and the bytes of s. */
+uint32_t ana_stance_feat_hash(char tag, const char *s, size_t len);
 struct ana_stance_feats {
 	uint32_t v[ANA_STANCE_MAX_FEATS];
 	size_t n;

@@ -67,12 +67,7 @@ void ana_arena_release(struct ana_arena *a)
 static uint32_t str_hash(const char *s, size_t len)
 {
 	/* FNV-1a: fast on short words, which is all we intern. */
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
+	return ana_fnv1a(ANA_FNV_SEED, s, len);
 }
 
 void ana_intern_init(struct ana_intern *in)

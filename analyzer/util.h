@@ -9,6 +9,17 @@
 
 #include "core.h"
 
+/* ---- FNV-1a: the interner's hash, the stance classifier's features and folds */
+#define ANA_FNV_SEED 2166136261u
+/* FNV-1a over n bytes, continuing from h (ANA_FNV_SEED to start). */
+static inline uint32_t ana_fnv1a(uint32_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
 /* ---- arena: memory freed all at once by ana_arena_release */
 struct ana_arena_chunk;
 struct ana_arena {
