@@ -31,8 +31,7 @@ struct item_rec {
 	uint32_t prev_sub;   /* same for its subtheme */
 	char lang[8];
 	struct core_item_stance *stances; /* arena */
-	float *rule;     /* arena, per stance row: the rules' support minus objection */
-	int8_t *pol;     /* arena, per stance row: its ambition's polarity */
+	struct ana_row_note *notes; /* arena, per stance row (learn.h) */
 	uint32_t n_stances;
 	/* An item about no ambition: its best ambition below the threshold (0xff: none)
 	 * and the rules' reading toward it, for the evidence its theme may lend. */
@@ -409,9 +408,8 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 	if (n == 0)
 		return 0; /* general: no ambition, no stance rows */
 	rec->stances = ana_arena_alloc(&st->arena, n * sizeof(*rec->stances));
-	rec->rule = ana_arena_alloc(&st->arena, n * sizeof(float));
-	rec->pol = ana_arena_alloc(&st->arena, n);
-	if (!rec->stances || !rec->rule || !rec->pol)
+	rec->notes = ana_arena_alloc(&st->arena, n * sizeof(*rec->notes));
+	if (!rec->stances || !rec->notes)
 		return CORE_ENOMEM;
 	memset(rec->stances, 0, n * sizeof(*rec->stances));
 
@@ -438,8 +436,10 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 			if (own.n_cues > 0 || own.condition)
 				use = &own;
 		}
-		rec->rule[r] = (float)(use->pos - use->neg);
-		rec->pol[r] = (int8_t)pol;
+		/* Respondent rows list no cues; analysed ones list use's (stance_row). */
+		rec->notes[r] = (struct ana_row_note){
+			.rule = (float)(use->pos - use->neg), .polarity = (int8_t)pol,
+			.cues = it->declared_stance == CORE_STANCE_NONE && use->n_cues > 0};
 		r++;
 		if (it->declared_stance != CORE_STANCE_NONE) {
 			/* The respondent's own stance wins for every ambition of the item, and
@@ -516,9 +516,8 @@ static int lend_theme_ambitions(struct state *st, const int *theme_of_doc,
 			continue;
 		rc = CORE_ENOMEM;
 		rec->stances = ana_arena_alloc(&st->arena, sizeof(*rec->stances));
-		rec->rule = ana_arena_alloc(&st->arena, sizeof(float));
-		rec->pol = ana_arena_alloc(&st->arena, 1);
-		if (!rec->stances || !rec->rule || !rec->pol)
+		rec->notes = ana_arena_alloc(&st->arena, sizeof(*rec->notes));
+		if (!rec->stances || !rec->notes)
 			break;
 		struct core_item_stance *row = rec->stances;
 		memset(row, 0, sizeof(*row));
@@ -531,8 +530,9 @@ static int lend_theme_ambitions(struct state *st, const int *theme_of_doc,
 			 "\"ambition_score\":%.3f,\"stance\":\"analysis\"}", themes[th].id, share, score);
 		if (!(row->evidence = ana_arena_strndup(&st->arena, ev, strlen(ev))))
 			break;
-		rec->rule[0] = rec->weak_rule;
-		rec->pol[0] = st->polarity[a];
+		/* the theme's evidence lists no cues */
+		rec->notes[0] = (struct ana_row_note){.rule = rec->weak_rule,
+						      .polarity = st->polarity[a]};
 		rec->n_stances = 1;
 		st->amb_items[a]++;
 		rc = 0;
@@ -594,8 +594,7 @@ static struct ana_learn_rows rows_of(void *ctx, int64_t id)
 	if (lo < st->n_items && st->items[lo].id == id) {
 		struct item_rec *rec = &st->items[lo];
 		r.rows = rec->stances;
-		r.rule = rec->rule;
-		r.polarity = rec->pol;
+		r.notes = rec->notes;
 		r.n = rec->n_stances;
 		r.lang = rec->lang;
 	}
@@ -613,9 +612,8 @@ static void least_certain(struct state *st, struct ana_report *rep)
 		const struct item_rec *rec = &st->items[i];
 		for (uint32_t k = 0; k < rec->n_stances; k++) {
 			const struct core_item_stance *row = &rec->stances[k];
-			if (row->origin != CORE_ORIGIN_ANALYSIS || !row->evidence ||
-			    (!strstr(row->evidence, "\"cues\":[\"") &&
-			     !strstr(row->evidence, "\"classifier\"")))
+			if (row->origin != CORE_ORIGIN_ANALYSIS ||
+			    !(rec->notes[k].cues || rec->notes[k].classified))
 				continue;
 			size_t pos = rep->n_uncertain;
 			while (pos > 0 && rep->uncertain[pos - 1].confidence > row->score)

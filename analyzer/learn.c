@@ -105,12 +105,6 @@ int ana_learn_example(struct ana_learn *L, const char *lang, const struct ana_to
 	return 0;
 }
 
-/* Whether the rules found a cue for the row (its evidence lists one). */
-static int cues_of(const struct core_item_stance *row)
-{
-	return row->evidence && strstr(row->evidence, "\"cues\":[\"") != NULL;
-}
-
 /* Appends ,"classifier":P,"rules":"STANCE" to the row's evidence object. */
 static int note_evidence(struct ana_learn *L, struct core_item_stance *row, double p,
 			 enum core_stance rules)
@@ -175,10 +169,11 @@ static int revisit(const struct core_item_view *v, void *ctx)
 		struct core_item_stance *row = &r.rows[i];
 		if (row->origin != CORE_ORIGIN_ANALYSIS)
 			continue;
-		int pol = r.polarity[i];
-		double p = ana_cls_prob(&L->models[li], L->sf.v, L->sf.n, pol, r.rule[i]);
+		struct ana_row_note *note = &r.notes[i];
+		double p = ana_cls_prob(&L->models[li], L->sf.v, L->sf.n, note->polarity, note->rule);
 		enum core_stance rules = row->stance;
-		enum core_stance now = ana_cls_decide(p, L->models[li].margin, rules, cues_of(row));
+		enum core_stance now = ana_cls_decide(p, L->models[li].margin, rules, note->cues);
+		note->classified = 1;
 		if (now != rules)
 			L->changed++;
 		row->stance = now;

@@ -13,12 +13,19 @@
 
 #define ANA_LEARN_LANGS 8
 
-/* The analysis rows of one item as the reading pass left them; rule[i] is row i's rules
- * evidence (support minus objection). NULL rows: not an item of this run. */
+/* What the analysis noted of one stance row beside the row itself. */
+struct ana_row_note {
+	float rule;         /* the rules' support minus objection evidence */
+	int8_t polarity;    /* its ambition's polarity */
+	uint8_t cues;       /* the rules found a cue (the evidence lists it) */
+	uint8_t classified; /* the classifier decided the row (learn.c sets it) */
+};
+
+/* The analysis rows of one item as the reading pass left them, with a note per row.
+ * NULL rows: not an item of this run. */
 struct ana_learn_rows {
 	struct core_item_stance *rows;
-	const float *rule;
-	const int8_t *polarity; /* per row: its ambition's polarity */
+	struct ana_row_note *notes;
 	uint32_t n;
 	const char *lang;
 };
