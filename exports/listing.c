@@ -141,21 +141,6 @@ struct items_list {
 	struct core_err *err;
 };
 
-static json_t *str_or_null(const char *s)
-{
-	json_t *v;
-
-	if (!s)
-		return json_null();
-	v = json_string(s);
-	if (!v) {
-		char *clean = core_utf8_sanitize(s, strlen(s));
-		v = clean ? json_string(clean) : NULL;
-		free(clean);
-	}
-	return v;
-}
-
 /* Sets a key; a NULL value (no memory) marks the object bad. Steals v. */
 static void set(json_t *o, const char *key, json_t *v, int *bad)
 {
@@ -175,20 +160,20 @@ static json_t *item_json(const struct items_list *x, const struct core_item_view
 		return NULL;
 	}
 	set(o, "id", json_integer((json_int_t)it->id), &bad);
-	set(o, "source", str_or_null(it->source), &bad);
-	set(o, "external_id", str_or_null(it->external_id), &bad);
-	set(o, "url", str_or_null(it->url), &bad);
-	set(o, "title", str_or_null(it->title), &bad);
-	set(o, "text", str_or_null(it->text), &bad);
-	set(o, "lang", str_or_null(it->lang), &bad);
-	set(o, "published_at", str_or_null(it->published_at), &bad);
-	set(o, "collected_at", str_or_null(it->collected_at), &bad);
-	set(o, "group", str_or_null(it->group), &bad);
+	set(o, "source", exp_json_text(it->source), &bad);
+	set(o, "external_id", exp_json_text(it->external_id), &bad);
+	set(o, "url", exp_json_text(it->url), &bad);
+	set(o, "title", exp_json_text(it->title), &bad);
+	set(o, "text", exp_json_text(it->text), &bad);
+	set(o, "lang", exp_json_text(it->lang), &bad);
+	set(o, "published_at", exp_json_text(it->published_at), &bad);
+	set(o, "collected_at", exp_json_text(it->collected_at), &bad);
+	set(o, "group", exp_json_text(it->group), &bad);
 	if (x->cfg && x->cfg->exports.include_authors)
-		set(o, "author", str_or_null(it->author), &bad);
-	set(o, "theme", str_or_null(v->theme && *v->theme ? v->theme : NULL), &bad);
-	set(o, "subtheme", str_or_null(v->subtheme && *v->subtheme ? v->subtheme : NULL), &bad);
-	set(o, "campaign", str_or_null(v->campaign && *v->campaign ? v->campaign : NULL), &bad);
+		set(o, "author", exp_json_text(it->author), &bad);
+	set(o, "theme", exp_json_text(v->theme && *v->theme ? v->theme : NULL), &bad);
+	set(o, "subtheme", exp_json_text(v->subtheme && *v->subtheme ? v->subtheme : NULL), &bad);
+	set(o, "campaign", exp_json_text(v->campaign && *v->campaign ? v->campaign : NULL), &bad);
 	for (size_t i = 0; i < v->n_stances; i++) {
 		const struct core_item_stance *s = &v->stances[i];
 		json_t *a = json_object();
@@ -196,12 +181,12 @@ static json_t *item_json(const struct items_list *x, const struct core_item_view
 			bad = 1;
 			break;
 		}
-		set(a, "code", str_or_null(s->code), &bad);
+		set(a, "code", exp_json_text(s->code), &bad);
 		set(a, "stance", s->stance == CORE_STANCE_NONE ? json_null()
-							       : str_or_null(core_stance_name(s->stance)),
+							       : exp_json_text(core_stance_name(s->stance)),
 		    &bad);
 		set(a, "score", json_real(round(s->score * 1e4) / 1e4), &bad);
-		set(a, "origin", str_or_null(core_origin_name(s->origin)), &bad);
+		set(a, "origin", exp_json_text(core_origin_name(s->origin)), &bad);
 		if (json_array_append_new(ambs, a) != 0)
 			bad = 1;
 	}
@@ -215,12 +200,12 @@ static json_t *item_json(const struct items_list *x, const struct core_item_view
 		} else {
 			for (size_t i = 0; i < it->declared_ambitions.n; i++)
 				if (json_array_append_new(codes,
-							  str_or_null(it->declared_ambitions.v[i])))
+							  exp_json_text(it->declared_ambitions.v[i])))
 					bad = 1;
 			set(d, "ambitions", codes, &bad);
 			set(d, "stance", it->declared_stance == CORE_STANCE_NONE
 						 ? json_null()
-						 : str_or_null(core_stance_name(it->declared_stance)),
+						 : exp_json_text(core_stance_name(it->declared_stance)),
 			    &bad);
 			set(o, "declared", d, &bad);
 		}

@@ -239,6 +239,8 @@ int exp_write_html(const struct exp_model *m, const char *dir, struct core_strli
 
 /* summary.json pieces, shared with the `themes --json` listing. New references; NULL on
  * no memory. */
+/* A JSON string of s (invalid UTF-8 replaced), null for NULL; NULL on no memory. */
+json_t *exp_json_text(const char *s);
 json_t *exp_json_theme(const struct exp_model *m, size_t i);
 json_t *exp_json_summary(const struct exp_model *m);
 

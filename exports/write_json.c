@@ -14,7 +14,7 @@ struct jb {
 	int bad;
 };
 
-static json_t *jstr(struct jb *b, const char *s)
+json_t *exp_json_text(const char *s)
 {
 	json_t *v;
 
@@ -27,6 +27,13 @@ static json_t *jstr(struct jb *b, const char *s)
 		v = clean ? json_string(clean) : NULL;
 		free(clean);
 	}
+	return v;
+}
+
+static json_t *jstr(struct jb *b, const char *s)
+{
+	json_t *v = exp_json_text(s);
+
 	if (!v)
 		b->bad = 1;
 	return v;
