@@ -94,19 +94,7 @@ struct fixture {
 static void put_lang(struct core_db *db, int64_t src, const char *ext, const char *text,
 		     const char *ambition, enum core_stance stance, const char *lang)
 {
-	struct core_item it = {0};
-	struct core_err err = {0};
-	enum core_put res;
-
-	it.source = core_strdup("forms");
-	it.external_id = core_strdup(ext);
-	it.text = core_strdup(text);
-	it.lang = core_strdup(lang);
-	it.declared_stance = stance;
-	if (ambition)
-		assert_int_equal(core_strlist_push(&it.declared_ambitions, ambition), 0);
-	assert_int_equal(core_db_item_put(db, src, &it, &res, &err), 0);
-	core_item_release(&it);
+	test_put_item(db, src, ext, text, ambition, stance, lang);
 }
 
 static void put(struct core_db *db, int64_t src, const char *ext, const char *text,

@@ -195,24 +195,6 @@ static const char run_config[] =
 	"  \"keywords\": {\"nl\": [\"fietsstraat\", \"drempels\", \"fietsers\"]}}]},\n"
 	" \"analysis\": {\"default_lang\": \"nl\"}}";
 
-static void put_item(struct core_db *db, int64_t src, const char *ext, const char *text,
-		     const char *ambition, enum core_stance stance)
-{
-	struct core_item it = {0};
-	struct core_err err = {0};
-	enum core_put res;
-
-	it.source = core_strdup("forms");
-	it.external_id = core_strdup(ext);
-	it.text = core_strdup(text);
-	it.lang = core_strdup("nl");
-	it.declared_stance = stance;
-	if (ambition)
-		assert_int_equal(core_strlist_push(&it.declared_ambitions, ambition), 0);
-	assert_int_equal(core_db_item_put(db, src, &it, &res, &err), 0);
-	core_item_release(&it);
-}
-
 /* A store in a fresh temporary folder with one source, "forms". */
 struct store_fx {
 	char dir[40], path[64];
@@ -293,15 +275,18 @@ static void run_learns_from_respondents(void **state)
 	store_open(&x, run_config);
 	struct core_db *db = x.db;
 	const int64_t src = x.src;
-	put_item(db, src, "target", "Een fietsstraat richting de haven.", NULL, CORE_STANCE_NONE);
-	put_item(db, src, "own", "Drempels, geen goed idee, maar toch doen.", "A1",
-		 CORE_STANCE_SUPPORT);
-	put_item(db, src, "neutral", "Fietsers rijden hier elke dag.", "A1", CORE_STANCE_NEUTRAL);
+	test_put_item(db, src, "target", "Een fietsstraat richting de haven.", NULL,
+		      CORE_STANCE_NONE, NULL);
+	test_put_item(db, src, "own", "Drempels, geen goed idee, maar toch doen.", "A1",
+		 CORE_STANCE_SUPPORT, NULL);
+	test_put_item(db, src, "neutral", "Fietsers rijden hier elke dag.", "A1",
+		      CORE_STANCE_NEUTRAL, NULL);
 	for (int i = 0; i < 4; i++) {
 		snprintf(ext, sizeof(ext), "l%d", i);
 		snprintf(text, sizeof(text), "%s %s.", i % 2 ? "Drempels" : "Een fietsstraat",
 			 places[i]);
-		put_item(db, src, ext, text, "A1", i % 2 ? CORE_STANCE_OBJECTION : CORE_STANCE_SUPPORT);
+		test_put_item(db, src, ext, text, "A1",
+			      i % 2 ? CORE_STANCE_OBJECTION : CORE_STANCE_SUPPORT, NULL);
 	}
 	assert_int_equal(ana_run(db, &x.cfg, &opts, &rep, &err), 0);
 	struct found_row t = row_of(db, "target");
@@ -315,7 +300,8 @@ static void run_learns_from_respondents(void **state)
 		snprintf(ext, sizeof(ext), "l%d", i);
 		snprintf(text, sizeof(text), "%s %s %d.", i % 2 ? "Drempels" : "Een fietsstraat",
 			 places[i % 8], i);
-		put_item(db, src, ext, text, "A1", i % 2 ? CORE_STANCE_OBJECTION : CORE_STANCE_SUPPORT);
+		test_put_item(db, src, ext, text, "A1",
+			      i % 2 ? CORE_STANCE_OBJECTION : CORE_STANCE_SUPPORT, NULL);
 	}
 	assert_int_equal(ana_run(db, &x.cfg, &opts, &rep, &err), 0);
 	t = row_of(db, "target");
@@ -362,17 +348,17 @@ static void classifier_order_independent(void **state)
 		for (int k = 0; k < 41; k++) {
 			int i = pass ? 40 - k : k;
 			if (i == 40) {
-				put_item(db, src, "target", "Een fietsstraat en drempels bij de haven.",
-					 NULL, CORE_STANCE_NONE);
+				test_put_item(db, src, "target", "Een fietsstraat en drempels bij de haven.",
+					 NULL, CORE_STANCE_NONE, NULL);
 				continue;
 			}
 			snprintf(ext, sizeof(ext), "l%d", i);
 			snprintf(text, sizeof(text), "%s %s %s.", i % 3 ? "Drempels" : "Een fietsstraat",
 				 places[i % 6], i % 4 ? "graag" : "nu");
 			/* every seventh label goes against its word: the models stay unsure */
-			put_item(db, src, ext, text, "A1",
+			test_put_item(db, src, ext, text, "A1",
 				 (i % 3 != 0) != (i % 7 == 0) ? CORE_STANCE_OBJECTION
-							     : CORE_STANCE_SUPPORT);
+							     : CORE_STANCE_SUPPORT, NULL);
 		}
 		assert_int_equal(ana_run(db, &cfg, &opts, &rep[pass], &err), 0);
 		t[pass] = row_of(db, "target");
@@ -408,12 +394,13 @@ static void run_learns_from_reviewers(void **state)
 	store_open(&x, run_config);
 	struct core_db *db = x.db;
 	const int64_t src = x.src;
-	put_item(db, src, "target", "Een fietsstraat richting de haven.", NULL, CORE_STANCE_NONE);
+	test_put_item(db, src, "target", "Een fietsstraat richting de haven.", NULL,
+		      CORE_STANCE_NONE, NULL);
 	for (int i = 0; i < 30; i++) {
 		snprintf(ext, sizeof(ext), "r%d", i);
 		snprintf(text, sizeof(text), "%s %s %d.", i % 2 ? "Drempels" : "Een fietsstraat",
 			 places[i % 6], i);
-		put_item(db, src, ext, text, NULL, CORE_STANCE_NONE);
+		test_put_item(db, src, ext, text, NULL, CORE_STANCE_NONE, NULL);
 	}
 	assert_int_equal(ana_run(db, &x.cfg, &opts, &rep, &err), 0);
 	assert_string_equal(row_of(db, "target").stance, "neutral");
@@ -472,16 +459,16 @@ static void theme_lends_ambition(void **state)
 		snprintf(ext, sizeof(ext), "b%d", i);
 		snprintf(text, sizeof(text), "De fietsstraat met %s en %s bij de %s.", bike[i % 6],
 			 bike[(i + 1) % 6], bike[(i + 3) % 6]);
-		put_item(db, src, ext, text, NULL, CORE_STANCE_NONE);
+		test_put_item(db, src, ext, text, NULL, CORE_STANCE_NONE, NULL);
 		snprintf(ext, sizeof(ext), "z%d", i);
 		snprintf(text, sizeof(text), "Zwerfafval: %s en %s bij de %s.", bins[i % 6],
 			 bins[(i + 1) % 6], bins[(i + 3) % 6]);
-		put_item(db, src, ext, text, NULL, CORE_STANCE_NONE);
+		test_put_item(db, src, ext, text, NULL, CORE_STANCE_NONE, NULL);
 	}
-	put_item(db, src, "weak", "Fietspaden voor fietsers en kinderen bij school, veilig.", NULL,
-		 CORE_STANCE_NONE);
-	put_item(db, src, "other", "Fietspaden? De containers en vuilniszakken stinken, meeuwen.",
-		 NULL, CORE_STANCE_NONE);
+	test_put_item(db, src, "weak", "Fietspaden voor fietsers en kinderen bij school, veilig.", NULL,
+		 CORE_STANCE_NONE, NULL);
+	test_put_item(db, src, "other", "Fietspaden? De containers en vuilniszakken stinken, meeuwen.",
+		 NULL, CORE_STANCE_NONE, NULL);
 	assert_int_equal(ana_run(db, &x.cfg, &opts, NULL, &err), 0);
 	struct found_row w = row_of(db, "weak"), o = row_of(db, "other");
 	assert_string_equal(w.origin, "analysis");

@@ -241,17 +241,7 @@ static int teardown(void **state)
 
 static void put(struct core_db *db, int64_t src, const char *ext, const char *text)
 {
-	struct core_item it = {0};
-	struct core_err err = {0};
-	enum core_put res;
-
-	it.source = core_strdup("forms");
-	it.external_id = core_strdup(ext);
-	it.text = core_strdup(text);
-	it.lang = core_strdup("nl");
-	if (core_db_item_put(db, src, &it, &res, &err) != 0)
-		fail_msg("item_put: %s", err.msg);
-	core_item_release(&it);
+	test_put_item(db, src, ext, text, NULL, CORE_STANCE_NONE, "nl");
 }
 
 /* Item i of subject s: all texts differ (coprime pool sizes). */
