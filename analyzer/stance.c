@@ -20,7 +20,7 @@
 /* ---------------------------------------------------------------- lexicon */
 
 static int add_cue(struct ana_lexicon *lx, enum ana_cue_kind kind, float weight, int agree,
-		   const char *phrase, size_t plen)
+		   int subject, const char *phrase, size_t plen)
 {
 	char *words[16];
 	uint8_t prefix[16];
@@ -53,6 +53,7 @@ static int add_cue(struct ana_lexicon *lx, enum ana_cue_kind kind, float weight,
 	struct ana_cue *c = &lx->cues[lx->n];
 	c->kind = (uint8_t)kind;
 	c->agree = (uint8_t)agree;
+	c->subject = (uint8_t)subject;
 	c->n_words = (uint8_t)n;
 	c->weight = weight;
 	c->words = ana_arena_alloc(&lx->arena, n * sizeof(char *));
@@ -122,12 +123,13 @@ int ana_lexicon_add(struct ana_lexicon *lx, const char *text, size_t len, const 
 		size_t kl = (size_t)(a - k);
 		enum ana_cue_kind kind;
 		float weight = 1.0f;
-		int agree = 0;
+		int agree = 0, subject = 0;
 		if (kl > 1 && (*k == 'a' || *k == 's') && (k[1] == '+' || k[1] == '-')) {
 			/* "a+": agreement with the ambition itself; "s+": an evaluative word
 			 * that also names a subject ("safety", "crime"), which therefore stays
-			 * a theme feature (text.c reads only the plain and "a" kinds) */
+			 * a theme feature (text.c leaves out the other one-word cues) */
 			agree = *k == 'a';
+			subject = *k == 's';
 			k++;
 			kl--;
 		}
@@ -165,7 +167,7 @@ int ana_lexicon_add(struct ana_lexicon *lx, const char *text, size_t len, const 
 					    name, line);
 		while (a < b && (*a == ' ' || *a == '\t'))
 			a++;
-		int rc = add_cue(lx, kind, weight, agree, a, (size_t)(b - a));
+		int rc = add_cue(lx, kind, weight, agree, subject, a, (size_t)(b - a));
 		if (rc == CORE_ENOMEM)
 			return core_err_set(err, rc, "%s:%d: out of memory", name, line);
 		if (rc == CORE_ERUNTIME)

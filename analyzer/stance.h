@@ -15,6 +15,8 @@ struct ana_cue {
 	uint8_t n_words;
 	uint8_t agree;    /* POLAR: agreement with the ambition ("mee eens", "oppose"), which
 			   * an ambition's own polarity does not turn around */
+	uint8_t subject;  /* POLAR: an evaluative word that also names a subject ("s-
+			   * crime"), which stays a theme feature */
 	uint8_t *prefix;  /* per word: 1 when it ended in '*' */
 	char **words;
 	float weight;     /* signed for POLAR */

@@ -10,6 +10,7 @@
 #include <libstemmer.h>
 #include <utf8proc.h>
 
+#include "stance.h"
 #include "text.h"
 
 #define TEXTCAT_DIR "/usr/share/libexttextcat/"
@@ -335,38 +336,26 @@ static int load_words(struct ana_intern *set, const unsigned char *data, size_t 
 	return 0;
 }
 
-/* The one-word support and objection cues of a stance lexicon ("+1 steun*" or
- * "-1.5 bezwaar"): they say how someone feels, not what about. */
-static int load_cues(struct ana_text *tx, const unsigned char *data, size_t len)
+/* The one-word support, objection and agreement cues of the stance lexicons ("steun*",
+ * "bezwaar"): they say how someone feels, not what about. Evaluative words that name a
+ * subject ("s- crime") stay features. The lexicons are parsed by stance.c, once. */
+static int load_cues(struct ana_text *tx, struct core_err *err)
 {
-	const char *p = (const char *)data, *end = p + len;
+	struct ana_lexicons lxs;
+	int rc = ana_lexicons_load(&lxs, err);
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *e = nl ? nl : end;
-		if (*p == 'a' && p + 1 < e && (p[1] == '+' || p[1] == '-'))
-			p++; /* agreement cues ("a+ mee eens") say how someone feels too */
-		if (*p == '+' || *p == '-') {
-			const char *w = memchr(p, ' ', (size_t)(e - p));
-			if (w) {
-				w++;
-				const char *b = e;
-				while (b > w && (b[-1] == ' ' || b[-1] == '\r' || b[-1] == '\t'))
-					b--;
-				if (b > w && !memchr(w, ' ', (size_t)(b - w))) {
-					struct ana_intern *set = &tx->nofeat;
-					if (b[-1] == '*') {
-						set = &tx->cue_prefix;
-						b--;
-					}
-					if (b > w && ana_intern_put(set, w, (size_t)(b - w), NULL) == ANA_NOID)
-						return CORE_ENOMEM;
-				}
-			}
-		}
-		p = e + 1;
+	if (rc)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < lxs.all.n; i++) {
+		const struct ana_cue *c = &lxs.all.cues[i];
+		if (c->kind != ANA_CUE_POLAR || c->subject || c->n_words != 1)
+			continue;
+		struct ana_intern *set = c->prefix[0] ? &tx->cue_prefix : &tx->nofeat;
+		if (ana_intern_put(set, c->words[0], strlen(c->words[0]), NULL) == ANA_NOID)
+			rc = core_err_set(err, CORE_ENOMEM, "cannot set up text analysis: out of memory");
 	}
-	return 0;
+	ana_lexicons_release(&lxs);
+	return rc;
 }
 
 /* libexttextcat reads its models through a configuration file; a private one that
@@ -429,10 +418,12 @@ struct ana_text *ana_text_new(struct core_err *err)
 	    load_words(&tx->stop_en, ana_embed_stop_en, ana_embed_stop_en_len) != 0 ||
 	    load_words(&tx->stop_de, ana_embed_stop_de, ana_embed_stop_de_len) != 0 ||
 	    load_words(&tx->stop_fr, ana_embed_stop_fr, ana_embed_stop_fr_len) != 0 ||
-	    load_words(&tx->nofeat, ana_embed_stop_domain, ana_embed_stop_domain_len) != 0 ||
-	    load_cues(tx, ana_embed_stance_nl, ana_embed_stance_nl_len) != 0 ||
-	    load_cues(tx, ana_embed_stance_en, ana_embed_stance_en_len) != 0)
+	    load_words(&tx->nofeat, ana_embed_stop_domain, ana_embed_stop_domain_len) != 0)
 		goto nomem;
+	if (load_cues(tx, err) != 0) {
+		ana_text_free(tx);
+		return NULL;
+	}
 	tx->textcat = open_textcat();
 	if (!tx->textcat)
 		core_log(CORE_LOG_WARN, "language detection off: cannot load libexttextcat models "
