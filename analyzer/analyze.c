@@ -122,6 +122,9 @@ struct pass {
 	unsigned long gen, acked;
 	int quit, started;
 	pthread_t th;
+	/* Where the main thread's time goes (the debug line): merging, its share of the
+	 * preparation, and waiting for the worker thread; the rest is reading. */
+	double t_merge, t_help, t_wait;
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -916,14 +919,19 @@ static void publish(struct pass *p, struct slot *b, size_t n, int stage1)
  * stage-1 job, which it stops), then waits until the worker thread has left it. */
 static void finish(struct pass *p)
 {
+	double t0 = ana_now();
+
 	if (p->stage1)
 		atomic_store(&p->stop, 1);
 	else
 		help(p, &p->workers[0], 0);
+	double t1 = ana_now();
 	pthread_mutex_lock(&p->mu);
 	while (p->started && p->acked != p->gen)
 		pthread_cond_wait(&p->cv, &p->mu);
 	pthread_mutex_unlock(&p->mu);
+	p->t_help += t1 - t0;
+	p->t_wait += ana_now() - t1;
 }
 
 /* The main thread's part of one item, in store order. */
@@ -991,12 +999,14 @@ static int merge(struct state *st, struct slot *s)
 
 static int merge_all(struct state *st, struct slot *b, size_t n)
 {
+	double t0 = ana_now();
 	int rc = 0;
 
 	for (size_t i = 0; i < n && !rc; i++)
 		if ((rc = b[i].rc) != 0 || (rc = merge(st, &b[i])) != 0)
 			core_err_set(st->err, rc, "cannot analyse item %lld: out of memory",
 				     (long long)b[i].item.id);
+	st->pass->t_merge += ana_now() - t0;
 	return rc;
 }
 
@@ -2016,6 +2026,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		pass.started = pthread_create(&pass.th, NULL, work, &pass) == 0;
 	filter.include_hidden = 0;
 	filter.no_stances = 1; /* the run makes its own */
+	double t_read = ana_now();
 	rc = core_db_items_each(db, &filter, on_item, &st, err);
 	if (rc == 0)
 		rc = run_last(&st);
@@ -2033,6 +2044,10 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	}
 	rep->seconds_text = st.t_text;
 	t_pass = ana_now();
+	core_log(CORE_LOG_DEBUG, "analysis: reading pass %.2f s on the main thread: read %.2f s, "
+		 "merge %.2f s, prepare %.2f s, wait %.2f s", t_pass - t_read,
+		 t_pass - t_read - pass.t_merge - pass.t_help - pass.t_wait, pass.t_merge,
+		 pass.t_help, pass.t_wait);
 	progress(&st, "duplicates", 0, 1);
 
 	/* Documents: one per duplicate group, ordered by content hash then key, so the

@@ -63,11 +63,18 @@ struct ana_lang {
 	size_t cap;
 };
 
+#define ANA_FW_MAX 4096 /* words in the four stopword lists together */
+enum { ANA_FW_NL = 1, ANA_FW_EN = 2, ANA_FW_DE = 4, ANA_FW_FR = 8 };
+
 struct ana_text {
 	struct ana_intern stems;  /* every stem of every language; ids shared by all */
 	struct ana_intern stop;   /* Dutch and English stopwords: reactions mix the two, so
 				   * every item drops both, plus its own language's list */
-	struct ana_intern stop_nl, stop_en, stop_de, stop_fr; /* per list */
+	struct ana_intern stop_de, stop_fr; /* a German or French item's own list */
+	/* Every list's words, and per id which lists have it (ANA_FW_*): language
+	 * detection counts the function words only one language uses. */
+	struct ana_intern fw;
+	uint8_t fw_lang[ANA_FW_MAX];
 	struct ana_intern nofeat; /* domain stopwords and one-word stance cues: kept for
 				   * ambitions and stance, left out of themes */
 	struct ana_intern cue_prefix; /* stance cues "steun*": prefixes, left out too */
