@@ -39,8 +39,21 @@ char *core_utf8_sanitize(const char *s, size_t n)
 		return NULL;
 	while (p < end) {
 		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate(p, end - p, &cp);
+		utf8proc_ssize_t k;
 		int rc;
+		/* A run of ASCII (but NUL) is copied as it is, without decoding. */
+		const unsigned char *q = p;
+		while (q < end && *q && *q < 0x80)
+			q++;
+		if (q > p) {
+			if (core_buf_append(&b, p, (size_t)(q - p))) {
+				core_buf_release(&b);
+				return NULL;
+			}
+			p = q;
+			continue;
+		}
+		k = utf8proc_iterate(p, end - p, &cp);
 		if (k <= 0) {
 			rc = core_buf_append(&b, "\xEF\xBF\xBD", 3);
 			k = 1;
@@ -71,9 +84,54 @@ char *core_utf8_nfc(const char *s)
 	return map(s, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 }
 
+/* NFC and case folding leave ASCII as it is but for A-Z, so only the stretches around
+ * other characters go through utf8proc. An ASCII character followed by another (or
+ * the end) can join no composition: the marks that compose with a letter are never
+ * ASCII. So a stretch for utf8proc starts at the ASCII character before a non-ASCII
+ * one and ends before an ASCII character followed by ASCII. Most reactions are
+ * mostly ASCII; the result is the same as mapping the whole text (unit.core checks). */
 char *core_utf8_fold(const char *s)
 {
-	return map(s, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0;
+	char *out = malloc(n + 1);
+
+	if (!out)
+		return NULL;
+	size_t o = 0, cap = n + 1;
+	while (i < n) {
+		if (p[i] < 0x80 && (i + 1 == n || p[i + 1] < 0x80)) {
+			out[o++] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
+			i++;
+			continue;
+		}
+		size_t j = i + 1;
+		while (j < n && !(p[j] < 0x80 && (j + 1 == n || p[j + 1] < 0x80)))
+			j++;
+		utf8proc_uint8_t *m = NULL;
+		utf8proc_ssize_t k = utf8proc_map(p + i, (utf8proc_ssize_t)(j - i), &m,
+						  UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+		if (k < 0) {
+			free(out);
+			return NULL;
+		}
+		if (o + (size_t)k + (n - j) + 1 > cap) {
+			cap = o + (size_t)k + (n - j) + 1 + cap / 2;
+			char *grown = realloc(out, cap);
+			if (!grown) {
+				free(m);
+				free(out);
+				return NULL;
+			}
+			out = grown;
+		}
+		memcpy(out + o, m, (size_t)k);
+		o += (size_t)k;
+		free(m);
+		i = j;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 char *core_text_squeeze(char *s)

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <utf8proc.h>
 
 #include "core.h"
 #include "support.h"
@@ -367,6 +368,45 @@ static void utf8_checks(void **state)
 	free(s);
 }
 
+/* core_utf8_fold maps only the stretches around non-ASCII characters; whatever the
+ * mix, the result must equal utf8proc mapping the whole text. Pieces that compose
+ * with the ASCII letter before them (combining marks), reorder (two marks), fold to
+ * ASCII (Kelvin sign, sharp s) or grow (U+0130), in random strings. */
+static void fold_equals_whole_text_mapping(void **state)
+{
+	(void)state;
+	static const char *const piece[] = {
+		"a", "E", "Z", " ", ".", "1", "e\xcc\x81", "\xcc\x88", "\xcc\xa3\xcc\x81",
+		"\xe2\x84\xaa", "\xc3\x9f", "\xc4\xb0", "\xc3\x89", "\xea\xb0\x80", "\xe1\x84\x80\xe1\x85\xa1",
+		"\xef\xac\x81", "\xce\xa3", "#", "\xf0\x9f\x98\x80", "A\xcc\x8a",
+	};
+	const size_t n_piece = sizeof(piece) / sizeof(*piece);
+	uint64_t x = 42;
+	char text[256];
+
+	for (int round = 0; round < 5000; round++) {
+		size_t len = 0;
+		int n = 1 + (int)(round % 12);
+		for (int k = 0; k < n; k++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			const char *pc = piece[(x >> 33) % n_piece];
+			memcpy(text + len, pc, strlen(pc));
+			len += strlen(pc);
+		}
+		text[len] = '\0';
+		utf8proc_uint8_t *want = NULL;
+		assert_true(utf8proc_map((const utf8proc_uint8_t *)text, 0, &want,
+					 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+						 UTF8PROC_CASEFOLD) >= 0);
+		char *got = core_utf8_fold(text);
+		assert_non_null(got);
+		if (strcmp(got, (const char *)want) != 0)
+			fail_msg("fold of '%s': '%s', want '%s'", text, got, (const char *)want);
+		free(got);
+		free(want);
+	}
+}
+
 static void buffer_cap_is_an_error(void **state)
 {
 	struct core_buf b;
@@ -684,6 +724,7 @@ int test_core(void)
 		cmocka_unit_test(durations),
 		cmocka_unit_test(fingerprints_ignore_case_space_punctuation),
 		cmocka_unit_test(utf8_checks),
+		cmocka_unit_test(fold_equals_whole_text_mapping),
 		cmocka_unit_test(buffer_cap_is_an_error),
 		cmocka_unit_test(stance_names),
 		cmocka_unit_test(items_put_dedup_update),
