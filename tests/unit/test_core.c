@@ -662,7 +662,33 @@ static void run_save_and_filters(void **state)
 	f = (struct core_item_filter){.limit = 2, .lang = "nl"};
 	assert_int_equal(core_db_items_each(db, &f, collect_cb, &c, &err), 0);
 	assert_int_equal(c.n, 2);
+
+	/* Four more runs: per-item results stay for the last three runs only, the
+	 * themes of every run stay. */
+	int64_t first = run.id;
+	for (int r = 0; r < 4; r++) {
+		core_strlist_push(&th[0].top_terms, "balie");
+		assert_int_equal(core_db_run_save(db, &run, &err), 0);
+		core_strlist_release(&th[0].top_terms);
+	}
+	assert_int_equal(run.id, first + 4);
 	core_db_close(db);
+	sqlite3 *h;
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT min(run_id) || '-' || max(run_id) || "
+					       "'/' || count(*) FROM item_themes), (SELECT min(run_id) "
+					       "|| '-' || count(*) FROM item_stances), (SELECT count(*) "
+					       "FROM themes)", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	char want[64];
+	snprintf(want, sizeof(want), "%lld-%lld/9", (long long)first + 2, (long long)first + 4);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), want);
+	snprintf(want, sizeof(want), "%lld-6", (long long)first + 2);
+	assert_string_equal((const char *)sqlite3_column_text(q, 1), want);
+	assert_int_equal(sqlite3_column_int(q, 2), 5);
+	sqlite3_finalize(q);
+	sqlite3_close(h);
 	remove_db(path);
 }
 
