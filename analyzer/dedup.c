@@ -18,6 +18,44 @@ static uint64_t tok_hash(const struct ana_tokens *t, size_t i)
 	return core_hash64(ana_tok_str(t, i), t->v[i].len, 0x5bd1e995u);
 }
 
+/* One permutation per slot: multiply-add-shift (a odd) of the shingle's 64-bit hash,
+ * whose bits are already mixed. Two operations a slot instead of a full mix. */
+static const uint64_t perm[][2] = {
+	{0x910a2dec89025cc1ull, 0x975835de1c9756ceull},
+	{0x1d0b14e4db018fedull, 0x6e73e372e2338acaull},
+	{0x63033b0ca389c35bull, 0xbd64a5d9adefe000ull},
+	{0x63cbe1e459320dd7ull, 0x9e5651b0ef953636ull},
+	{0xaeaf52febe706065ull, 0x088712be8a582fcaull},
+	{0x50f5647d2380309dull, 0x943ff9fc99de8f03ull},
+	{0xc4ca37b7f8ad8affull, 0x6aa9d61435dbe63eull},
+	{0x875b9307abf55005ull, 0x5de186dcba779207ull},
+	{0x808475f02ee37363ull, 0x1120b3d00955f032ull},
+	{0xbc4075f2ef431a45ull, 0x362259904816818cull},
+	{0x06ca0a95b7e825c7ull, 0xc80de0f9d4d60e0aull},
+	{0xe8d7da001b0181d7ull, 0xaac8c00000a81e44ull},
+	{0xa208c12cf0c7b709ull, 0xc3b7f4e80f554ddaull},
+	{0x974e35325981068bull, 0x905c768ad49f146cull},
+	{0xbb7b49ab8801cf71ull, 0xa8ee577af2720dceull},
+	{0xd7599677879feaebull, 0xeaeb7f27b54e2401ull},
+	{0x2c0e0fedbe2218a9ull, 0x89242d2dd9d4a40dull},
+	{0x4d5cb825dfaab05bull, 0xe9b316290724ba1bull},
+	{0xc7ab56057c8da907ull, 0xeb01cfaf16b47eb0ull},
+	{0xce6a57a6e3ccdeedull, 0x369eae0b0ca19112ull},
+	{0x118e846ea93bc949ull, 0xbdd732262feb6e95ull},
+	{0xba69ec90eb4fef89ull, 0xfb452912299a5453ull},
+	{0xf7e9f3f88cc04ad7ull, 0xbaee56f32e223007ull},
+	{0x7bb3c45c597cdb85ull, 0x040a2076f607ff23ull},
+	{0x1c4a97a6edc2a959ull, 0xbb0802c412d354cbull},
+	{0x5ddad83b4e874069ull, 0xf9b44ecd07b4404aull},
+	{0xc85e84f460206f77ull, 0xbc46b610e9d3f375ull},
+	{0x6e1351b2349f331dull, 0x9d189ecfff7b2147ull},
+	{0x36057413850f2a31ull, 0x7daf7bd7b0085fd2ull},
+	{0x9691c38b30d2b83dull, 0xbb0af0f391997767ull},
+	{0x417ffd1301eaa631ull, 0x322f69afa8a70beaull},
+	{0x8c741196acc47e35ull, 0xd6967248fbe68cc3ull},
+};
+_Static_assert(sizeof(perm) / sizeof(*perm) == ANA_MH_K, "one permutation per MinHash slot");
+
 int ana_minhash(const struct ana_tokens *t, uint32_t sig[ANA_MH_K])
 {
 	uint64_t h[3] = {0, 0, 0};
@@ -36,8 +74,7 @@ int ana_minhash(const struct ana_tokens *t, uint32_t sig[ANA_MH_K])
 			continue;
 		uint64_t s = mix(h[0] * 3 + mix(h[1] * 5 + mix(h[2])));
 		for (int j = 0; j < ANA_MH_K; j++) {
-			/* One cheap permutation per slot: mix with a per-slot constant. */
-			uint32_t v = (uint32_t)(mix(s ^ (0x9e3779b97f4a7c15ull * (uint64_t)(j + 1))) >> 32);
+			uint32_t v = (uint32_t)((s * perm[j][0] + perm[j][1]) >> 32);
 			if (v < sig[j])
 				sig[j] = v;
 		}

@@ -579,11 +579,17 @@ char *ana_text_split_hashtags(const char *text, size_t len)
 
 	core_buf_init(&b, 0);
 	for (size_t i = 0; i < len && rc == 0;) {
-		size_t l;
-		int32_t cp = cp_at(&sc, i, &l);
-		if (cp != '#' || (i > 0 && is_word(cls_at(&sc, i - 1)))) {
-			rc = core_buf_append(&b, text + i, l);
-			i += l;
+		/* Everything up to the next '#' is copied as it is, in one piece. */
+		const char *hash = memchr(text + i, '#', len - i);
+		size_t h = hash ? (size_t)(hash - text) : len;
+		if (h > i) {
+			rc = core_buf_append(&b, text + i, h - i);
+			i = h;
+			continue;
+		}
+		if (i > 0 && is_word(cls_at(&sc, i - 1))) {
+			rc = core_buf_append(&b, "#", 1);
+			i++;
 			continue;
 		}
 		/* The hashtag's extent, and whether a lower case letter is followed by an
