@@ -744,16 +744,12 @@ static int slot_fill(struct slot *s, const struct core_item_view *v)
 		return CORE_ENOMEM;
 	s->len = strlen(s->clean);
 #define DUP(f) if (it->f && !(c->f = core_strdup(it->f))) return CORE_ENOMEM
+	/* Only what the stances, the groups and the classifier read (the rest is not
+	 * even read from the store: core_item_filter.lean). */
 	DUP(source);
 	DUP(external_id);
-	DUP(url);
-	DUP(author);
 	DUP(title);
 	DUP(lang);
-	DUP(published_at);
-	DUP(collected_at);
-	DUP(group);
-	DUP(email);
 #undef DUP
 	for (size_t i = 0; i < it->declared_ambitions.n; i++)
 		if (core_strlist_push(&c->declared_ambitions, it->declared_ambitions.v[i]) != 0)
@@ -2026,6 +2022,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		pass.started = pthread_create(&pass.th, NULL, work, &pass) == 0;
 	filter.include_hidden = 0;
 	filter.no_stances = 1; /* the run makes its own */
+	filter.lean = 1;
 	double t_read = ana_now();
 	rc = core_db_items_each(db, &filter, on_item, &st, err);
 	if (rc == 0)

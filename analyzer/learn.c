@@ -226,7 +226,7 @@ int ana_learn_finish(struct ana_learn *L, struct core_db *db, struct ana_report 
 		any |= m->ready;
 	}
 	if (any) {
-		struct core_item_filter f = {.no_stances = 1};
+		struct core_item_filter f = {.no_stances = 1, .lean = 1};
 		if ((rc = core_db_items_each(db, &f, revisit, L, err)) != 0)
 			goto out;
 	}

@@ -379,6 +379,11 @@ struct core_item_filter {
 	int include_hidden;
 	int no_stances;            /* appended: leave the views' stances out (the analysis
 				    * makes its own and need not read a million old rows) */
+	int lean;                  /* appended: the views carry only what the analysis reads:
+				    * id, source, external id, title, text, language, declared
+				    * stance and ambitions, content hash, theme and subtheme;
+				    * url, author, dates, group, email, campaign and hidden
+				    * reason stay NULL (two fewer copies per field a row) */
 };
 
 /* One item as the latest analysis run (if any) sees it. */

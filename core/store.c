@@ -933,7 +933,7 @@ static enum core_origin origin_parse(const char *s)
  * stance, content hash, edited, hidden, theme, campaign, reviewed, hidden reason,
  * subtheme (the items listing and the review pages select the same). A failed copy
  * leaves a NULL the caller checks (text, source, external id). */
-static void view_from_row(sqlite3_stmt *st, struct core_item_view *v)
+static void view_from_row(sqlite3_stmt *st, struct core_item_view *v, int lean)
 {
 	struct core_item *it = &v->item;
 
@@ -941,25 +941,27 @@ static void view_from_row(sqlite3_stmt *st, struct core_item_view *v)
 	it->id = sqlite3_column_int64(st, 0);
 	it->source = col_dup(st, 1);
 	it->external_id = col_dup(st, 2);
-	it->url = col_dup(st, 3);
-	it->author = col_dup(st, 4);
 	it->title = col_dup(st, 5);
 	it->text = col_dup(st, 6);
 	it->lang = col_dup(st, 7);
-	it->published_at = col_dup(st, 8);
-	it->collected_at = col_dup(st, 9);
-	it->group = col_dup(st, 10);
-	it->email = col_dup(st, 11);
 	it->declared_stance = core_stance_parse((const char *)sqlite3_column_text(st, 12));
 	snprintf(it->content_hash, sizeof(it->content_hash), "%s",
 		 (const char *)sqlite3_column_text(st, 13));
 	v->edited = sqlite3_column_int(st, 14);
 	v->hidden = sqlite3_column_int(st, 15);
 	v->theme = col_dup(st, 16);
-	v->campaign = col_dup(st, 17);
 	v->reviewed = sqlite3_column_int(st, 18);
-	v->hidden_reason = col_dup(st, 19);
 	v->subtheme = col_dup(st, 20);
+	if (lean)
+		return;
+	it->url = col_dup(st, 3);
+	it->author = col_dup(st, 4);
+	it->published_at = col_dup(st, 8);
+	it->collected_at = col_dup(st, 9);
+	it->group = col_dup(st, 10);
+	it->email = col_dup(st, 11);
+	v->campaign = col_dup(st, 17);
+	v->hidden_reason = col_dup(st, 19);
 }
 
 int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
@@ -1027,7 +1029,7 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 		struct core_item_view v;
 		struct core_item *it = &v.item;
 
-		view_from_row(st, &v);
+		view_from_row(st, &v, f->lean);
 		if (!it->text || !it->source || !it->external_id) {
 			view_release(&v);
 			rc = core_err_set(err, CORE_ENOMEM, "cannot read items: out of memory");
@@ -2280,7 +2282,7 @@ int core_db_review_items(struct core_db *db, const struct core_review_query *q,
 		struct core_item_view v;
 		struct core_item *it = &v.item;
 
-		view_from_row(st, &v);
+		view_from_row(st, &v, 0);
 		sqlite3_reset(sst);
 		sqlite3_bind_int64(sst, 2, it->id);
 		while (sqlite3_step(sst) == SQLITE_ROW) {
