@@ -83,20 +83,6 @@ int ana_minhash(const struct ana_tokens *t, uint32_t sig[ANA_MH_K])
 	return n >= ANA_MH_MIN_TOKENS && shingles > 0;
 }
 
-struct band_entry {
-	uint64_t key;
-	uint32_t rank; /* position in the deterministic document order */
-	uint32_t idx;
-};
-
-static int by_band(const void *a, const void *b)
-{
-	const struct band_entry *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return (x->rank > y->rank) - (x->rank < y->rank);
-}
-
 static uint32_t find(uint32_t *parent, uint32_t i)
 {
 	while (parent[i] != i) {
@@ -114,56 +100,120 @@ static int similar(const uint32_t *a, const uint32_t *b)
 	return same >= ANA_MH_AGREE;
 }
 
+/* The bands of one thread: for each band, the signatures in rank order fall into
+ * buckets by their band key (an open-addressing table of key, first and last member);
+ * a newcomer is compared with its bucket's first member, else with the last one, and
+ * each similar pair is kept for the union below. Which pairs are found depends only on
+ * the ranks, not on the thread or the band order. */
+struct band_job {
+	uint32_t *const *sigs;
+	const uint32_t *by_rank; /* signature index per rank */
+	size_t n;
+	int band0, step;         /* bands band0, band0 + step, ... */
+	uint32_t (*pair)[2];     /* found pairs (grows) */
+	size_t n_pair, cap_pair;
+	int rc;
+};
+
+struct bucket {
+	uint64_t key;
+	uint32_t first, last;    /* signature indexes; first == UINT32_MAX: empty */
+};
+
+static void *band_range(void *arg)
+{
+	struct band_job *j = arg;
+	const int rows = ANA_MH_K / ANA_MH_BANDS;
+	size_t cap = 16;
+	while (cap < 2 * j->n)
+		cap *= 2;
+	struct bucket *tab = malloc(cap * sizeof(*tab));
+
+	j->rc = CORE_ENOMEM;
+	if (!tab)
+		return NULL;
+	for (int b = j->band0; b < ANA_MH_BANDS; b += j->step) {
+		for (size_t i = 0; i < cap; i++)
+			tab[i].first = UINT32_MAX;
+		for (size_t r = 0; r < j->n; r++) {
+			uint32_t x = j->by_rank[r];
+			const uint32_t *sx = j->sigs[x];
+			if (!sx)
+				continue;
+			uint64_t key = (uint64_t)b;
+			for (int q = 0; q < rows; q++)
+				key = mix(key * 31 + sx[b * rows + q]);
+			size_t h = (size_t)key & (cap - 1);
+			while (tab[h].first != UINT32_MAX && tab[h].key != key)
+				h = (h + 1) & (cap - 1);
+			struct bucket *bk = &tab[h];
+			if (bk->first == UINT32_MAX) {
+				*bk = (struct bucket){key, x, x};
+				continue;
+			}
+			uint32_t y = bk->first;
+			if (!similar(sx, j->sigs[y]))
+				y = similar(sx, j->sigs[bk->last]) ? bk->last : UINT32_MAX;
+			bk->last = x;
+			if (y == UINT32_MAX)
+				continue;
+			if (j->n_pair == j->cap_pair) {
+				size_t c = j->cap_pair ? 2 * j->cap_pair : 1024;
+				void *grown = realloc(j->pair, c * sizeof(*j->pair));
+				if (!grown) {
+					free(tab);
+					return NULL;
+				}
+				j->pair = grown;
+				j->cap_pair = c;
+			}
+			j->pair[j->n_pair][0] = x;
+			j->pair[j->n_pair++][1] = y;
+		}
+	}
+	free(tab);
+	j->rc = 0;
+	return NULL;
+}
+
 int ana_near_dups(uint32_t *const *sigs, size_t n, const uint32_t *rank, uint32_t *root,
 		  size_t *merged)
 {
-	struct band_entry *e = malloc((n ? n : 1) * sizeof(*e));
-	const int rows = ANA_MH_K / ANA_MH_BANDS;
+	uint32_t *by_rank = malloc((n ? n : 1) * sizeof(*by_rank));
+	struct band_job j[2];
+	int rc = CORE_ENOMEM;
 
 	*merged = 0;
-	if (!e)
+	if (!by_rank)
 		return CORE_ENOMEM;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		root[i] = (uint32_t)i;
-	for (int b = 0; b < ANA_MH_BANDS; b++) {
-		size_t m = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (!sigs[i])
-				continue;
-			uint64_t key = (uint64_t)b;
-			for (int r = 0; r < rows; r++)
-				key = mix(key * 31 + sigs[i][b * rows + r]);
-			e[m++] = (struct band_entry){key, rank[i], (uint32_t)i};
-		}
-		qsort(e, m, sizeof(*e), by_band);
-		/* Within a bucket compare with its first member, else with the previous one:
-		 * linear in the bucket, and chains still join through the union-find. */
-		for (size_t s = 0; s < m;) {
-			size_t t = s + 1;
-			while (t < m && e[t].key == e[s].key)
-				t++;
-			for (size_t i = s + 1; i < t; i++) {
-				uint32_t x = e[i].idx, y = e[s].idx;
-				if (!similar(sigs[x], sigs[y])) {
-					y = e[i - 1].idx;
-					if (!similar(sigs[x], sigs[y]))
-						continue;
-				}
-				uint32_t rx = find(root, x), ry = find(root, y);
-				if (rx == ry)
-					continue;
-				/* The root is the member first in document order: deterministic. */
-				if (rank[rx] < rank[ry])
-					root[ry] = rx;
-				else
-					root[rx] = ry;
-				(*merged)++;
-			}
-			s = t;
-		}
+		by_rank[rank[i]] = (uint32_t)i;
 	}
+	for (int h = 0; h < 2; h++)
+		j[h] = (struct band_job){sigs, by_rank, n, h, 2, NULL, 0, 0, 0};
+	ana_two_halves(band_range, &j[0], &j[1], n > 10000);
+	if (j[0].rc || j[1].rc)
+		goto out;
+	/* The root of a group is its member first in rank order, whatever order the
+	 * pairs join in. */
+	for (int h = 0; h < 2; h++)
+		for (size_t p = 0; p < j[h].n_pair; p++) {
+			uint32_t rx = find(root, j[h].pair[p][0]), ry = find(root, j[h].pair[p][1]);
+			if (rx == ry)
+				continue;
+			if (rank[rx] < rank[ry])
+				root[ry] = rx;
+			else
+				root[rx] = ry;
+			(*merged)++;
+		}
 	for (size_t i = 0; i < n; i++)
 		root[i] = find(root, (uint32_t)i);
-	free(e);
-	return 0;
+	rc = 0;
+out:
+	free(j[0].pair);
+	free(j[1].pair);
+	free(by_rank);
+	return rc;
 }

@@ -4,7 +4,6 @@
  * The basis is fitted with a seeded randomized SVD on an evenly spaced sample of rows,
  * so its cost is bounded; every row is then projected (nnz x r). */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,13 +278,7 @@ int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 	out->row[n] = at;
 	/* Rows are independent: two threads, each a fixed half. */
 	struct project_job jobs[2] = {{m, basis_f, r, out, 0, n / 2}, {m, basis_f, r, out, n / 2, n}};
-	pthread_t th;
-	int threaded = pthread_create(&th, NULL, project_rows, &jobs[1]) == 0;
-	project_rows(&jobs[0]);
-	if (threaded)
-		pthread_join(th, NULL);
-	else
-		project_rows(&jobs[1]);
+	ana_two_halves(project_rows, &jobs[0], &jobs[1], 1);
 	rc = 0;
 out:
 	free(rows);

@@ -4,7 +4,6 @@
  * Every loop runs in document order, every tie goes to the lower index and the thread
  * split is fixed, so a seed and an input give one answer. */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,19 +93,14 @@ static void assign_all(const struct ana_matrix *m, const size_t *docs, size_t n,
 		       const float *cent, int *assign, float *sim, size_t *changed, double *obj)
 {
 	struct assign_job j[2];
-	pthread_t th;
-	int threaded = 0;
 
 	for (int h = 0; h < 2; h++)
 		j[h] = (struct assign_job){m, docs, h == 0 ? 0 : n / 2, h == 0 ? n / 2 : n, k, cent,
 					   assign, sim, 0, 0.0};
-	if ((double)n * (double)k * (double)(m->n_docs ? m->row[m->n_docs] / m->n_docs : 1) > 2e5)
-		threaded = pthread_create(&th, NULL, assign_range, &j[1]) == 0;
-	assign_range(&j[0]);
-	if (threaded)
-		pthread_join(th, NULL);
-	else
-		assign_range(&j[1]);
+	ana_two_halves(assign_range, &j[0], &j[1],
+		       (double)n * (double)k *
+				       (double)(m->n_docs ? m->row[m->n_docs] / m->n_docs : 1) >
+			       2e5);
 	*changed = j[0].changed + j[1].changed;
 	*obj = j[0].obj + j[1].obj;
 }

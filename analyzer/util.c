@@ -1,6 +1,7 @@
 /* util.c: arena, string interner, PRNG and JSON helpers for the analyzer (see util.h).
  * The interner keeps all strings in one growing buffer and ids in an open-addressing
  * table, so a million distinct words cost a few allocations, not a million. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -267,4 +268,16 @@ int ana_grow(void **v, size_t *cap, size_t need, size_t sz)
 	*v = p;
 	*cap = n;
 	return 0;
+}
+
+void ana_two_halves(void *(*fn)(void *), void *first, void *second, int threaded)
+{
+	pthread_t th;
+
+	threaded = threaded && pthread_create(&th, NULL, fn, second) == 0;
+	fn(first);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		fn(second);
 }

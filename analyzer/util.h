@@ -54,6 +54,11 @@ static inline const char *ana_intern_str(const struct ana_intern *in, uint32_t i
 	return in->chars + in->off[id];
 }
 
+/* ---- two halves of a job: fn(second) on a thread of its own when threaded (and one
+ * can be had; else after fn(first) on this one), fn(first) here. Results must not
+ * depend on which thread ran a half. */
+void ana_two_halves(void *(*fn)(void *), void *first, void *second, int threaded);
+
 /* ---- PRNG: xoshiro256** seeded through splitmix64; same seed, same sequence */
 struct ana_rng {
 	uint64_t s[4];

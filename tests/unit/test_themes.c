@@ -160,6 +160,64 @@ static void minhash_grouping(void **state)
 	assert_int_equal(root[51], 51);
 }
 
+/* Enough signatures for the two-thread path, in a shuffled rank order: 500 planted
+ * groups of five among 9,500 random signatures. Every group joins at its member of
+ * lowest rank; nothing else joins. */
+static void near_dups_many(void **state)
+{
+	(void)state;
+	enum { G = 500, PER = 5, LONE = 9500, N = G * PER + LONE };
+	uint32_t (*sig)[ANA_MH_K] = malloc(N * sizeof(*sig));
+	uint32_t **ptr = malloc(N * sizeof(*ptr)), *rank = malloc(N * sizeof(*rank));
+	uint32_t *root = malloc(N * sizeof(*root));
+	uint64_t x = 7;
+	size_t merged = 0;
+
+	assert_non_null(sig);
+	assert_non_null(ptr);
+	assert_non_null(rank);
+	assert_non_null(root);
+#define NEXT() (x = x * 6364136223846793005ULL + 1442695040888963407ULL, (uint32_t)(x >> 32))
+	for (size_t i = 0; i < N; i++) {
+		for (int k = 0; k < ANA_MH_K; k++)
+			sig[i][k] = NEXT();
+		if (i < G * PER && i % PER) {
+			/* One slot differs in every band but band g % 8: any two members
+			 * agree on 25 of 32 slots (similar) and meet in that band only, so
+			 * each thread's bands must do their part. */
+			memcpy(sig[i], sig[i - i % PER], sizeof(sig[i]));
+			for (int b = 0; b < ANA_MH_BANDS; b++)
+				if (b != (int)((i / PER) % ANA_MH_BANDS))
+					sig[i][b * (ANA_MH_K / ANA_MH_BANDS)] ^= (uint32_t)(i % PER);
+		}
+		ptr[i] = sig[i];
+		rank[i] = (uint32_t)i;
+	}
+	for (size_t i = N - 1; i > 0; i--) { /* a random rank order */
+		size_t j = NEXT() % (i + 1);
+		uint32_t t = rank[i];
+		rank[i] = rank[j];
+		rank[j] = t;
+	}
+#undef NEXT
+	assert_int_equal(ana_near_dups(ptr, N, rank, root, &merged), 0);
+	assert_int_equal(merged, G * (PER - 1));
+	for (size_t g = 0; g < G; g++) {
+		size_t low = g * PER;
+		for (size_t m = g * PER; m < (g + 1) * PER; m++)
+			if (rank[m] < rank[low])
+				low = m;
+		for (size_t m = g * PER; m < (g + 1) * PER; m++)
+			assert_int_equal(root[m], low);
+	}
+	for (size_t i = G * PER; i < N; i++)
+		assert_int_equal(root[i], i);
+	free(sig);
+	free(ptr);
+	free(rank);
+	free(root);
+}
+
 /* ---------------------------------------------------------------- store fixture */
 
 static const char config_text[] =
@@ -853,6 +911,7 @@ int test_themes(void)
 		cmocka_unit_test(camel_case_hashtags),
 		cmocka_unit_test(feature_words_and_language_lists),
 		cmocka_unit_test(minhash_grouping),
+		cmocka_unit_test(near_dups_many),
 		cmocka_unit_test_setup_teardown(labels_are_topics, setup, teardown),
 		cmocka_unit_test_setup_teardown(shuffled_order_same_themes, setup, teardown),
 		cmocka_unit_test_setup_teardown(ids_carry_across_runs, setup, teardown),
