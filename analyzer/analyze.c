@@ -51,8 +51,8 @@ struct item_rec {
 struct group {
 	char *key;          /* representative's source KEY_SEP external id (arena) */
 	int64_t rep_item;
-	int64_t first_item; /* smallest item id: the campaign's template */
-	char *first_text;   /* arena */
+	int64_t first_item; /* smallest item id: the campaign's template (its text is read
+			     * back from the store for campaigns only) */
 	struct ana_bag bag; /* arena */
 	uint32_t *sig;      /* MinHash signature (arena), NULL for short texts */
 	int64_t count;      /* items with this exact content */
@@ -255,8 +255,7 @@ static int add_group(struct state *st, const struct core_item *it, const char *t
 		struct group *gr = &st->groups[st->n_groups++];
 		memset(gr, 0, sizeof(*gr));
 		gr->key = arena_key(st, it);
-		gr->first_text = ana_arena_strndup(&st->arena, text, len);
-		if (!gr->key || !gr->first_text || describe(st, gr) != 0)
+		if (!gr->key || describe(st, gr) != 0)
 			return CORE_ENOMEM;
 		gr->rep_item = gr->first_item = it->id;
 		gr->count = 1;
@@ -267,11 +266,8 @@ static int add_group(struct state *st, const struct core_item *it, const char *t
 		if (!key)
 			return CORE_ENOMEM;
 		gr->count++;
-		if (it->id < gr->first_item) {
+		if (it->id < gr->first_item)
 			gr->first_item = it->id;
-			if (!(gr->first_text = ana_arena_strndup(&st->arena, text, len)))
-				return CORE_ENOMEM;
-		}
 		if (strcmp(key, gr->key) < 0) {
 			gr->key = key;
 			gr->rep_item = it->id;
@@ -715,12 +711,25 @@ static void swap_scratch(struct state *st, struct slot *s)
 	s->feat_cap = fc;
 }
 
+/* The text the analysis reads: sanitised, cut to ANA_MAX_TEXT bytes (*cut set then). */
+static char *clean_text(const char *text, int *cut)
+{
+	size_t len = strlen(text);
+
+	*cut = len > ANA_MAX_TEXT;
+	if (*cut) {
+		len = ANA_MAX_TEXT;
+		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--;
+	}
+	return core_utf8_sanitize(text, len);
+}
+
 static int slot_fill(struct slot *s, const struct core_item_view *v)
 {
 	const struct core_item *it = &v->item;
 	struct core_item *c = &s->item;
 	const char *text = it->text && *it->text ? it->text : it->title ? it->title : "";
-	size_t len = strlen(text);
 
 	core_item_release(c);
 	free(s->theme);
@@ -732,14 +741,8 @@ static int slot_fill(struct slot *s, const struct core_item_view *v)
 	c->declared_stance = it->declared_stance;
 	memcpy(c->content_hash, it->content_hash, sizeof(c->content_hash));
 	c->match_other_sources = it->match_other_sources;
-	s->cut = len > ANA_MAX_TEXT;
-	if (s->cut) {
-		len = ANA_MAX_TEXT;
-		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
-			len--;
-	}
 	/* Text first (the worker reads it), then what the stances and groups need. */
-	s->clean = core_utf8_sanitize(text, len);
+	s->clean = clean_text(text, &s->cut);
 	if (!s->clean)
 		return CORE_ENOMEM;
 	s->len = strlen(s->clean);
@@ -1885,6 +1888,40 @@ struct camp_sort {
 	uint32_t g;
 };
 
+/* Each campaign's template: its earliest item's text as the analysis read it, from the
+ * store (keeping every group's text through the pass cost a copy per group), into the
+ * arena, which outlives the save. */
+static int campaign_texts(struct state *st, struct core_db *db, struct core_run *run)
+{
+	size_t n = run->n_campaigns;
+	int64_t *ids = malloc((n ? n : 1) * sizeof(*ids));
+	char **texts = malloc((n ? n : 1) * sizeof(*texts));
+	int rc = CORE_ENOMEM;
+
+	if (!ids || !texts) {
+		core_err_set(st->err, rc, "analysis: out of memory");
+		goto out;
+	}
+	for (size_t c = 0; c < n; c++)
+		ids[c] = run->campaigns[c].first_item;
+	if ((rc = core_db_item_texts(db, ids, n, texts, st->err)) != 0)
+		goto out;
+	for (size_t c = 0; c < n && !rc; c++) {
+		int cut;
+		char *clean = clean_text(texts[c] ? texts[c] : "", &cut);
+		if (!clean || !(run->campaigns[c].template_text =
+					ana_arena_strndup(&st->arena, clean, strlen(clean))))
+			rc = core_err_set(st->err, CORE_ENOMEM, "analysis: out of memory");
+		free(clean);
+	}
+	for (size_t c = 0; c < n; c++)
+		free(texts[c]);
+out:
+	free(ids);
+	free(texts);
+	return rc;
+}
+
 static int by_campaign(const void *a, const void *b)
 {
 	const struct camp_sort *x = a, *y = b;
@@ -2082,10 +2119,8 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		struct group *rt = &st.groups[root[g]];
 		rt->total += st.groups[g].count;
 		/* The campaign template is the earliest item of the whole near-group. */
-		if (st.groups[g].first_item < rt->first_item) {
+		if (st.groups[g].first_item < rt->first_item)
 			rt->first_item = st.groups[g].first_item;
-			rt->first_text = st.groups[g].first_text;
-		}
 	}
 	/* One document per root, in the order above. */
 	size_t n_docs = 0;
@@ -2173,10 +2208,11 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		const struct group *gr = &st.groups[camps[c].g];
 		snprintf(cp->id, sizeof(cp->id), "C%zu", c + 1);
 		cp->size = gr->total;
-		cp->template_text = gr->first_text; /* borrowed: the arena outlives the save */
 		cp->first_item = gr->first_item;
 		campaign_of_group[camps[c].g] = (int)c;
 	}
+	if ((rc = campaign_texts(&st, db, &run)) != 0)
+		goto out;
 
 	/* Themes lend weak ambition evidence; then the stances the respondents gave teach
 	 * a classifier that decides the rest. */

@@ -362,6 +362,10 @@ enum core_put {
 int core_db_item_put(struct core_db *db, int64_t source_id, struct core_item *it,
 		     enum core_put *result, struct core_err *err);
 int64_t core_db_item_count(struct core_db *db);
+/* The text of each of n items (its title when the text is empty), as out[i] (free()
+ * each); NULL for an id the store does not have. */
+int core_db_item_texts(struct core_db *db, const int64_t *ids, size_t n, char **out,
+		       struct core_err *err);
 /* Sources that carry item_id as a copy (syndication), appended to out as names. */
 int core_db_item_copies(struct core_db *db, int64_t item_id, struct core_strlist *out,
 			struct core_err *err);

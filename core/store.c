@@ -852,6 +852,39 @@ int core_db_item_copies(struct core_db *db, int64_t item_id, struct core_strlist
 	return rc;
 }
 
+int core_db_item_texts(struct core_db *db, const int64_t *ids, size_t n, char **out,
+		       struct core_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = NULL;
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT CASE WHEN text IS NOT NULL AND text != '' THEN text"
+			       " ELSE COALESCE(title, '') END FROM items WHERE id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "cannot read item texts");
+	for (size_t i = 0; i < n && !rc; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, ids[i]);
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			if (!(out[i] = col_dup(st, 0)))
+				rc = core_err_set(err, CORE_ENOMEM, "cannot read item texts: out of memory");
+		} else if (step != SQLITE_DONE) {
+			rc = db_fail(db, err, "cannot read item texts");
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		for (size_t i = 0; i < n; i++) {
+			free(out[i]);
+			out[i] = NULL;
+		}
+	return rc;
+}
+
 int64_t core_db_item_count(struct core_db *db)
 {
 	sqlite3_stmt *st = NULL;
