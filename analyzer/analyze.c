@@ -1257,14 +1257,28 @@ out:
 }
 
 struct sortable {
+	uint64_t head;          /* the hash's first eight bytes, big-endian: compares as
+				 * they do, without a look at the strings */
 	const char *hash;
 	const char *key;
 	uint32_t g;
 };
 
+static uint64_t head8(const char *s)
+{
+	uint64_t h = 0;
+	int i = 0;
+
+	for (; i < 8 && s[i]; i++)
+		h = h << 8 | (unsigned char)s[i];
+	return h << (8 * (8 - i));
+}
+
 static int by_sortable(const void *a, const void *b)
 {
 	const struct sortable *x = a, *y = b;
+	if (x->head != y->head)
+		return x->head < y->head ? -1 : 1;
 	int c = strcmp(x->hash, y->hash);
 	return c ? c : strcmp(x->key, y->key);
 }
@@ -2101,8 +2115,10 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	if (!order || !bags || !doc_group || !theme_of_doc || !sub_of_doc || !campaign_of_group || !camps ||
 	    !rank || !root || !sigs)
 		goto nomem;
-	for (uint32_t g = 0; g < st.n_groups; g++)
-		order[g] = (struct sortable){ana_intern_str(&st.group_ids, g), st.groups[g].key, g};
+	for (uint32_t g = 0; g < st.n_groups; g++) {
+		const char *h = ana_intern_str(&st.group_ids, g);
+		order[g] = (struct sortable){head8(h), h, st.groups[g].key, g};
+	}
 	qsort(order, st.n_groups, sizeof(*order), by_sortable);
 	for (size_t r = 0; r < st.n_groups; r++)
 		rank[order[r].g] = (uint32_t)r;
