@@ -1936,6 +1936,16 @@ out:
 	return rc;
 }
 
+/* A short id into a fixed field (cut to fit, NUL-terminated): a million results
+ * copy three each, where snprintf cost a third of a second. */
+static void copy_id(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static int by_campaign(const void *a, const void *b)
 {
 	const struct camp_sort *x = a, *y = b;
@@ -2260,10 +2270,10 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		const struct group *gr = &st.groups[rec->group];
 		struct core_item_result *r = &run.results[i];
 		r->item_id = rec->id;
-		snprintf(r->lang, sizeof(r->lang), "%s", rec->lang);
+		copy_id(r->lang, sizeof(r->lang), rec->lang);
 		int th = theme_of_doc[gr->doc];
 		if (th >= 0) {
-			snprintf(r->theme, sizeof(r->theme), "%s", run.themes[th].id);
+			copy_id(r->theme, sizeof(r->theme), run.themes[th].id);
 			r->theme_score = cl.sim[gr->doc];
 			if (sub_of_doc[gr->doc] >= 0)
 				r->subtheme = sub_ids[sub_of_doc[gr->doc]];
@@ -2272,7 +2282,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		}
 		int cg = campaign_of_group[gr->root];
 		if (cg >= 0)
-			snprintf(r->campaign, sizeof(r->campaign), "%s", run.campaigns[cg].id);
+			copy_id(r->campaign, sizeof(r->campaign), run.campaigns[cg].id);
 		r->stances = rec->stances;
 		r->n_stances = rec->n_stances;
 	}

@@ -128,13 +128,17 @@ static void *band_range(void *arg)
 	while (cap < 2 * j->n)
 		cap *= 2;
 	struct bucket *tab = malloc(cap * sizeof(*tab));
+	uint32_t *used = malloc((j->n ? j->n : 1) * sizeof(*used)); /* buckets to empty */
+	size_t n_used = 0;
 
 	j->rc = CORE_ENOMEM;
-	if (!tab)
-		return NULL;
+	if (!tab || !used)
+		goto out;
+	for (size_t i = 0; i < cap; i++)
+		tab[i].first = UINT32_MAX;
 	for (int b = j->band0; b < ANA_MH_BANDS; b += j->step) {
-		for (size_t i = 0; i < cap; i++)
-			tab[i].first = UINT32_MAX;
+		while (n_used)
+			tab[used[--n_used]].first = UINT32_MAX;
 		for (size_t r = 0; r < j->n; r++) {
 			uint32_t x = j->by_rank[r];
 			const uint32_t *sx = j->sigs[x];
@@ -149,6 +153,7 @@ static void *band_range(void *arg)
 			struct bucket *bk = &tab[h];
 			if (bk->first == UINT32_MAX) {
 				*bk = (struct bucket){key, x, x};
+				used[n_used++] = (uint32_t)h;
 				continue;
 			}
 			uint32_t y = bk->first;
@@ -160,10 +165,8 @@ static void *band_range(void *arg)
 			if (j->n_pair == j->cap_pair) {
 				size_t c = j->cap_pair ? 2 * j->cap_pair : 1024;
 				void *grown = realloc(j->pair, c * sizeof(*j->pair));
-				if (!grown) {
-					free(tab);
-					return NULL;
-				}
+				if (!grown)
+					goto out;
 				j->pair = grown;
 				j->cap_pair = c;
 			}
@@ -171,8 +174,10 @@ static void *band_range(void *arg)
 			j->pair[j->n_pair++][1] = y;
 		}
 	}
-	free(tab);
 	j->rc = 0;
+out:
+	free(tab);
+	free(used);
 	return NULL;
 }
 
