@@ -387,7 +387,9 @@ struct core_item_filter {
 				    * id, source, external id, title, text, language, declared
 				    * stance and ambitions, content hash, theme and subtheme;
 				    * url, author, dates, group, email, campaign and hidden
-				    * reason stay NULL (two fewer copies per field a row) */
+				    * reason stay NULL (two fewer copies per field a row).
+				    * Without a lang or theme filter, lang is the declared
+				    * language (not the latest run's detected one) */
 };
 
 /* One item as the latest analysis run (if any) sees it. */

@@ -1024,17 +1024,41 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 		" AND (:stance IS NULL OR :amb IS NOT NULL OR EXISTS (SELECT 1 FROM item_stances x"
 		"      WHERE x.run_id = :run AND x.item_id = i.id AND x.stance = :stance))"
 		" ORDER BY i.id LIMIT :limit";
+	/* The analysis's read (lean, no filter on the run's language or theme): the
+	 * latest run's themes come from a cursor merged in item order instead of a
+	 * lookup per item (1.1 of 1.4 s for a million items), and the language is the
+	 * declared one, not the previous run's guess. */
+	static const char sql_lean[] =
+		"SELECT i.id, s.name, i.external_id, NULL, NULL, i.title, i.text, i.lang,"
+		" NULL, NULL, NULL, NULL, i.declared_stance, i.content_hash, i.edited, i.hidden,"
+		" NULL, NULL, i.reviewed_at IS NOT NULL, NULL, NULL"
+		" FROM items i JOIN sources s ON s.id = i.source_id"
+		" WHERE (:hidden OR i.hidden = 0)"
+		" AND (:source IS NULL OR s.name = :source)"
+		" AND (:since IS NULL OR COALESCE(i.published_at, i.collected_at) >= :since)"
+		" AND (:until IS NULL OR substr(COALESCE(i.published_at, i.collected_at), 1,"
+		"      length(:until)) <= :until)"
+		" AND (:amb IS NULL"
+		"  OR (:amb = 'general' AND NOT EXISTS (SELECT 1 FROM item_stances x"
+		"      WHERE x.run_id = :run AND x.item_id = i.id))"
+		"  OR EXISTS (SELECT 1 FROM item_stances x WHERE x.run_id = :run"
+		"      AND x.item_id = i.id AND x.ambition_code = :amb"
+		"      AND (:stance IS NULL OR x.stance = :stance)))"
+		" AND (:stance IS NULL OR :amb IS NOT NULL OR EXISTS (SELECT 1 FROM item_stances x"
+		"      WHERE x.run_id = :run AND x.item_id = i.id AND x.stance = :stance))"
+		" ORDER BY i.id LIMIT :limit";
 	struct core_item_filter none = {0};
-	struct cursor decl = {0}, stances = {0};
+	struct cursor decl = {0}, stances = {0}, themes = {0};
 	sqlite3_stmt *st = NULL;
 	int64_t run;
 	int rc = 0, step;
 
 	if (!f)
 		f = &none;
+	int lean = f->lean && !f->lang && !f->theme;
 	if ((run = latest_run(db)) < 0)
 		return db_fail(db, err, "cannot read runs");
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->h, lean ? sql_lean : sql, -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, err, "cannot read items");
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":run"), run);
 	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":hidden"), f->include_hidden);
@@ -1055,7 +1079,10 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 	    (!f->no_stances && (rc = cursor_open(db, &stances,
 			      "SELECT item_id, ambition_code, stance, score, origin, evidence"
 			      " FROM item_stances WHERE run_id = ? ORDER BY item_id, ambition_code",
-			      run, err))))
+			      run, err))) ||
+	    (lean && (rc = cursor_open(db, &themes,
+			      "SELECT item_id, theme_id, subtheme_id FROM item_themes"
+			      " WHERE run_id = ? ORDER BY item_id", run, err))))
 		goto out;
 
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1067,6 +1094,10 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 			view_release(&v);
 			rc = core_err_set(err, CORE_ENOMEM, "cannot read items: out of memory");
 			goto out;
+		}
+		if (lean && cursor_seek(&themes, it->id)) {
+			v.theme = col_dup(themes.st, 1);
+			v.subtheme = col_dup(themes.st, 2);
 		}
 		for (int ok = cursor_seek(&decl, it->id); ok; ok = cursor_seek(&decl, it->id)) {
 			core_strlist_push(&it->declared_ambitions,
@@ -1102,6 +1133,7 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 out:
 	sqlite3_finalize(decl.st);
 	sqlite3_finalize(stances.st);
+	sqlite3_finalize(themes.st);
 	sqlite3_finalize(st);
 	return rc;
 }
