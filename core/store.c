@@ -1001,6 +1001,23 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 		       int (*cb)(const struct core_item_view *v, void *ctx), void *ctx,
 		       struct core_err *err)
 {
+	/* The conditions both reads share (the run's language and theme are the full
+	 * read's alone). */
+#define ITEMS_SOURCE_DATES \
+	" AND (:source IS NULL OR s.name = :source)" \
+	" AND (:since IS NULL OR COALESCE(i.published_at, i.collected_at) >= :since)" \
+	" AND (:until IS NULL OR substr(COALESCE(i.published_at, i.collected_at), 1," \
+	"      length(:until)) <= :until)"
+#define ITEMS_STANCES \
+	" AND (:amb IS NULL" \
+	"  OR (:amb = 'general' AND NOT EXISTS (SELECT 1 FROM item_stances x" \
+	"      WHERE x.run_id = :run AND x.item_id = i.id))" \
+	"  OR EXISTS (SELECT 1 FROM item_stances x WHERE x.run_id = :run" \
+	"      AND x.item_id = i.id AND x.ambition_code = :amb" \
+	"      AND (:stance IS NULL OR x.stance = :stance)))" \
+	" AND (:stance IS NULL OR :amb IS NOT NULL OR EXISTS (SELECT 1 FROM item_stances x" \
+	"      WHERE x.run_id = :run AND x.item_id = i.id AND x.stance = :stance))" \
+	" ORDER BY i.id LIMIT :limit"
 	static const char sql[] =
 		"SELECT i.id, s.name, i.external_id, i.url, i.author, i.title, i.text,"
 		" COALESCE(r.lang, i.lang), i.published_at, i.collected_at, i.respondent_group,"
@@ -1008,22 +1025,10 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 		" r.campaign_id, i.reviewed_at IS NOT NULL, i.hidden_reason, r.subtheme_id"
 		" FROM items i JOIN sources s ON s.id = i.source_id"
 		" LEFT JOIN item_themes r ON r.run_id = :run AND r.item_id = i.id"
-		" WHERE (:hidden OR i.hidden = 0)"
-		" AND (:source IS NULL OR s.name = :source)"
+		" WHERE (:hidden OR i.hidden = 0)" ITEMS_SOURCE_DATES
 		" AND (:lang IS NULL OR COALESCE(r.lang, i.lang) = :lang)"
-		" AND (:since IS NULL OR COALESCE(i.published_at, i.collected_at) >= :since)"
-		" AND (:until IS NULL OR substr(COALESCE(i.published_at, i.collected_at), 1,"
-		"      length(:until)) <= :until)"
 		" AND (:theme IS NULL OR r.theme_id = :theme OR r.subtheme_id = :theme)"
-		" AND (:amb IS NULL"
-		"  OR (:amb = 'general' AND NOT EXISTS (SELECT 1 FROM item_stances x"
-		"      WHERE x.run_id = :run AND x.item_id = i.id))"
-		"  OR EXISTS (SELECT 1 FROM item_stances x WHERE x.run_id = :run"
-		"      AND x.item_id = i.id AND x.ambition_code = :amb"
-		"      AND (:stance IS NULL OR x.stance = :stance)))"
-		" AND (:stance IS NULL OR :amb IS NOT NULL OR EXISTS (SELECT 1 FROM item_stances x"
-		"      WHERE x.run_id = :run AND x.item_id = i.id AND x.stance = :stance))"
-		" ORDER BY i.id LIMIT :limit";
+		ITEMS_STANCES;
 	/* The analysis's read (lean, no filter on the run's language or theme): the
 	 * latest run's themes come from a cursor merged in item order instead of a
 	 * lookup per item (1.1 of 1.4 s for a million items), and the language is the
@@ -1033,20 +1038,9 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 		" NULL, NULL, NULL, NULL, i.declared_stance, i.content_hash, i.edited, i.hidden,"
 		" NULL, NULL, i.reviewed_at IS NOT NULL, NULL, NULL"
 		" FROM items i JOIN sources s ON s.id = i.source_id"
-		" WHERE (:hidden OR i.hidden = 0)"
-		" AND (:source IS NULL OR s.name = :source)"
-		" AND (:since IS NULL OR COALESCE(i.published_at, i.collected_at) >= :since)"
-		" AND (:until IS NULL OR substr(COALESCE(i.published_at, i.collected_at), 1,"
-		"      length(:until)) <= :until)"
-		" AND (:amb IS NULL"
-		"  OR (:amb = 'general' AND NOT EXISTS (SELECT 1 FROM item_stances x"
-		"      WHERE x.run_id = :run AND x.item_id = i.id))"
-		"  OR EXISTS (SELECT 1 FROM item_stances x WHERE x.run_id = :run"
-		"      AND x.item_id = i.id AND x.ambition_code = :amb"
-		"      AND (:stance IS NULL OR x.stance = :stance)))"
-		" AND (:stance IS NULL OR :amb IS NOT NULL OR EXISTS (SELECT 1 FROM item_stances x"
-		"      WHERE x.run_id = :run AND x.item_id = i.id AND x.stance = :stance))"
-		" ORDER BY i.id LIMIT :limit";
+		" WHERE (:hidden OR i.hidden = 0)" ITEMS_SOURCE_DATES ITEMS_STANCES;
+#undef ITEMS_SOURCE_DATES
+#undef ITEMS_STANCES
 	struct core_item_filter none = {0};
 	struct cursor decl = {0}, stances = {0}, themes = {0};
 	sqlite3_stmt *st = NULL;
