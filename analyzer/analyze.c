@@ -49,6 +49,7 @@ struct item_rec {
  * with the smallest (source, external id), is chosen independently of store order.
  * Near-duplicate groups then join under a root group (dedup.c). */
 struct group {
+	uint64_t hash;      /* content hash (hash_value): the document order */
 	char *key;          /* representative's source KEY_SEP external id (arena) */
 	int64_t rep_item;
 	int64_t first_item; /* smallest item id: the campaign's template (its text is read
@@ -71,7 +72,11 @@ struct state {
 	size_t n_reviewed;
 	struct ana_ambitions amb;
 	struct ana_arena arena;
-	struct ana_intern group_ids; /* content hash -> group index */
+	/* content hash (64 bits) -> group index: open addressing, one probe a lookup
+	 * where a string intern took four loads in tables of a million */
+	uint64_t *gmap_key;
+	uint32_t *gmap_val;      /* group index + 1, 0 = empty */
+	size_t gmap_cap;
 	struct ana_intern prev_ids;  /* theme ids of the previous run, as items carry them */
 	struct ana_intern pairs;     /* candidate bigrams: two encoded stem ids */
 	struct group *groups;
@@ -235,7 +240,63 @@ static int describe(struct state *st, struct group *gr)
 	return 0;
 }
 
-static int add_group(struct state *st, const struct core_item *it, const char *text, size_t len)
+/* The content fingerprint as a number: 16 hex digits (core_text_fingerprint) read as
+ * one, so numbers order as the strings do; anything else is hashed. */
+static uint64_t hash_value(const char *h)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	for (; h[i] && i < 16; i++) {
+		int c = h[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			break;
+		v = v << 4 | (uint64_t)d;
+	}
+	return i == 16 && !h[i] ? v : core_hash64(h, strlen(h), 0);
+}
+
+/* The group of content hash v, a new one (*is_new) when absent. ANA_NOID: no memory. */
+static uint32_t group_of(struct state *st, uint64_t v, int *is_new)
+{
+	*is_new = 0;
+	if (2 * (st->n_groups + 1) > st->gmap_cap) {
+		size_t cap = st->gmap_cap ? 2 * st->gmap_cap : 1024;
+		uint64_t *key = malloc(cap * sizeof(*key));
+		uint32_t *val = calloc(cap, sizeof(*val));
+		if (!key || !val) {
+			free(key);
+			free(val);
+			return ANA_NOID;
+		}
+		for (size_t i = 0; i < st->gmap_cap; i++) {
+			if (!st->gmap_val[i])
+				continue;
+			size_t h = (size_t)core_hash64(&st->gmap_key[i], 8, 0) & (cap - 1);
+			while (val[h])
+				h = (h + 1) & (cap - 1);
+			key[h] = st->gmap_key[i];
+			val[h] = st->gmap_val[i];
+		}
+		free(st->gmap_key);
+		free(st->gmap_val);
+		st->gmap_key = key;
+		st->gmap_val = val;
+		st->gmap_cap = cap;
+	}
+	size_t h = (size_t)core_hash64(&v, 8, 0) & (st->gmap_cap - 1);
+	while (st->gmap_val[h]) {
+		if (st->gmap_key[h] == v)
+			return st->gmap_val[h] - 1;
+		h = (h + 1) & (st->gmap_cap - 1);
+	}
+	st->gmap_key[h] = v;
+	st->gmap_val[h] = (uint32_t)st->n_groups + 1;
+	*is_new = 1;
+	return (uint32_t)st->n_groups;
+}
+
+static int add_group(struct state *st, const struct core_item *it, const char *text)
 {
 	char hash[17];
 	int is_new;
@@ -244,7 +305,8 @@ static int add_group(struct state *st, const struct core_item *it, const char *t
 		memcpy(hash, it->content_hash, sizeof(hash));
 	else
 		core_text_fingerprint(text, hash);
-	uint32_t g = ana_intern_put(&st->group_ids, hash, strlen(hash), &is_new);
+	uint64_t hv = hash_value(hash);
+	uint32_t g = group_of(st, hv, &is_new);
 	if (g == ANA_NOID)
 		return CORE_ENOMEM;
 	if (is_new) {
@@ -254,6 +316,7 @@ static int add_group(struct state *st, const struct core_item *it, const char *t
 		st->groups = v;
 		struct group *gr = &st->groups[st->n_groups++];
 		memset(gr, 0, sizeof(*gr));
+		gr->hash = hv;
 		gr->key = arena_key(st, it);
 		if (!gr->key || describe(st, gr) != 0)
 			return CORE_ENOMEM;
@@ -978,7 +1041,7 @@ static int merge(struct state *st, struct slot *s)
 	swap_scratch(st, s);
 	memcpy(st->sig, s->sig, sizeof(st->sig));
 	st->has_sig = s->has_sig;
-	rc = add_group(st, it, s->clean, s->len);
+	rc = add_group(st, it, s->clean);
 	double t1 = ana_now();
 	if (rc == 0 && !s->stanced)
 		rc = item_stances(st, it, rec);
@@ -1257,30 +1320,14 @@ out:
 }
 
 struct sortable {
-	uint64_t head;          /* the hash's first eight bytes, big-endian: compares as
-				 * they do, without a look at the strings */
-	const char *hash;
-	const char *key;
+	uint64_t hash;          /* unique per group */
 	uint32_t g;
 };
-
-static uint64_t head8(const char *s)
-{
-	uint64_t h = 0;
-	int i = 0;
-
-	for (; i < 8 && s[i]; i++)
-		h = h << 8 | (unsigned char)s[i];
-	return h << (8 * (8 - i));
-}
 
 static int by_sortable(const void *a, const void *b)
 {
 	const struct sortable *x = a, *y = b;
-	if (x->head != y->head)
-		return x->head < y->head ? -1 : 1;
-	int c = strcmp(x->hash, y->hash);
-	return c ? c : strcmp(x->key, y->key);
+	return (x->hash > y->hash) - (x->hash < y->hash);
 }
 
 /* Stem variants such as "digitaal"/"digital": a long shared beginning. */
@@ -2006,7 +2053,6 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	st.err = err;
 	st.amb_items = rep->ambition_items;
 	core_buf_init(&st.ev, 1 << 20);
-	ana_intern_init(&st.group_ids);
 	ana_intern_init(&st.prev_ids);
 	ana_intern_init(&st.pairs);
 
@@ -2125,10 +2171,8 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	if (!order || !bags || !doc_group || !theme_of_doc || !sub_of_doc || !campaign_of_group || !camps ||
 	    !rank || !root || !sigs)
 		goto nomem;
-	for (uint32_t g = 0; g < st.n_groups; g++) {
-		const char *h = ana_intern_str(&st.group_ids, g);
-		order[g] = (struct sortable){head8(h), h, st.groups[g].key, g};
-	}
+	for (uint32_t g = 0; g < st.n_groups; g++)
+		order[g] = (struct sortable){st.groups[g].hash, g};
 	qsort(order, st.n_groups, sizeof(*order), by_sortable);
 	for (size_t r = 0; r < st.n_groups; r++)
 		rank[order[r].g] = (uint32_t)r;
@@ -2411,7 +2455,8 @@ out:
 	free(st.scores);
 	free(st.masks);
 	core_buf_release(&st.ev);
-	ana_intern_release(&st.group_ids);
+	free(st.gmap_key);
+	free(st.gmap_val);
 	ana_intern_release(&st.prev_ids);
 	ana_intern_release(&st.pairs);
 	free(st.groups);
