@@ -313,9 +313,15 @@ int ana_review_apply(struct core_db *db, struct core_run *run, struct ana_review
 	memset(rv, 0, sizeof(*rv));
 	if (!(ap.by_item = malloc((run->n_results ? run->n_results : 1) * sizeof(*ap.by_item))))
 		return core_err_set(err, CORE_ENOMEM, "re-applying review decisions: out of memory");
-	for (size_t i = 0; i < run->n_results; i++)
+	int sorted = 1;
+	for (size_t i = 0; i < run->n_results; i++) {
 		ap.by_item[i] = &run->results[i];
-	qsort(ap.by_item, run->n_results, sizeof(*ap.by_item), by_item_id);
+		sorted &= i == 0 || run->results[i - 1].item_id < run->results[i].item_id;
+	}
+	/* The analysis gives its results in item order already; sorting a million
+	 * sorted pointers still cost a fifth of a second. */
+	if (!sorted)
+		qsort(ap.by_item, run->n_results, sizeof(*ap.by_item), by_item_id);
 	/* Ids a displaced theme may take: above everything the run and the log hold. */
 	for (size_t i = 0; i < run->n_themes; i++)
 		if (run->themes[i].id[0] == 'T' && strtol(run->themes[i].id + 1, NULL, 10) > ap.next_id)
