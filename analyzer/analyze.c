@@ -2147,6 +2147,9 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		goto out;
 	}
 	rep->seconds_text = st.t_text;
+	/* The old runs' per-item results go while the themes are worked out (a second
+	 * of the save at 1M items), not inside the save. */
+	core_db_prune_start(db);
 	t_pass = ana_now();
 	core_log(CORE_LOG_DEBUG, "analysis: reading pass %.2f s on the main thread: read %.2f s, "
 		 "merge %.2f s, prepare %.2f s, wait %.2f s", t_pass - t_read,

@@ -471,6 +471,13 @@ struct core_run {
 /* Writes a complete run (run row, themes, campaigns, per-item results) in one
  * transaction; the run becomes the latest. Does not take ownership of run's memory. */
 int core_db_run_save(struct core_db *db, struct core_run *run, struct core_err *err);
+/* Starts pruning what the next core_db_run_save would prune (the per-item results of
+ * old runs) on a thread with a connection of its own, so that it runs beside the
+ * analysis instead of inside the save. It takes the write lock for its own short
+ * transaction; core_db_run_save and core_db_close wait for it. Best effort: when it
+ * cannot run, the save prunes as before. Call it only while this connection holds no
+ * transaction. */
+void core_db_prune_start(struct core_db *db);
 
 /* The latest finished run's header (no themes/results loaded); CORE_ERUNTIME with
  * "no analysis yet: run 'inspraak analyze'" when there is none. */

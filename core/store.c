@@ -2,6 +2,7 @@
  * its ordered migrations, the prepared statements, and every read and write the other
  * modules make. Values are always bound, never printed into SQL. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -169,7 +170,10 @@ struct core_db {
 	sqlite3 *h;
 	char *path;
 	sqlite3_stmt *st[ST_COUNT];
+	struct prune_job *prune; /* core_db_prune_start's, until waited for */
 };
+
+static void prune_wait(struct core_db *db);
 
 static int db_fail(struct core_db *db, struct core_err *err, const char *what)
 {
@@ -289,6 +293,7 @@ void core_db_close(struct core_db *db)
 {
 	if (!db)
 		return;
+	prune_wait(db);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(db->st[i]);
 	sqlite3_close(db->h);
@@ -1334,12 +1339,66 @@ static int prune_runs(struct core_db *db, int64_t keep_from, struct core_err *er
 	return rc;
 }
 
+struct prune_job {
+	char *path;
+	int64_t keep_from;
+	pthread_t th;
+};
+
+static void *prune_thread(void *arg)
+{
+	struct prune_job *j = arg;
+	sqlite3 *h = NULL;
+
+	/* Errors only mean the save prunes itself. */
+	if (sqlite3_open_v2(j->path, &h, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+		char sql[160];
+		sqlite3_busy_timeout(h, 5000);
+		snprintf(sql, sizeof(sql),
+			 "BEGIN IMMEDIATE; DELETE FROM item_themes WHERE run_id < %lld;"
+			 " DELETE FROM item_stances WHERE run_id < %lld; COMMIT",
+			 (long long)j->keep_from, (long long)j->keep_from);
+		if (sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
+			sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	}
+	sqlite3_close(h);
+	return NULL;
+}
+
+void core_db_prune_start(struct core_db *db)
+{
+	int64_t latest = latest_run(db);
+	struct prune_job *j;
+
+	/* The next run will be latest + 1 and keeps KEEP_RUN_RESULTS runs with itself. */
+	if (db->prune || latest < KEEP_RUN_RESULTS - 1 || !(j = calloc(1, sizeof(*j))))
+		return;
+	j->keep_from = latest + 1 - KEEP_RUN_RESULTS + 1;
+	if (!(j->path = strdup(db->path)) || pthread_create(&j->th, NULL, prune_thread, j) != 0) {
+		free(j->path);
+		free(j);
+		return;
+	}
+	db->prune = j;
+}
+
+static void prune_wait(struct core_db *db)
+{
+	if (!db->prune)
+		return;
+	pthread_join(db->prune->th, NULL);
+	free(db->prune->path);
+	free(db->prune);
+	db->prune = NULL;
+}
+
 int core_db_run_save(struct core_db *db, struct core_run *run, struct core_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	char now[21];
 	int rc;
 
+	prune_wait(db);
 	now_iso(now);
 	/* The results reference items and the run by the ids this process just read and
 	 * wrote, and items are never deleted, so checking a million foreign keys one by

@@ -688,6 +688,18 @@ static void run_save_and_filters(void **state)
 	assert_string_equal((const char *)sqlite3_column_text(q, 1), want);
 	assert_int_equal(sqlite3_column_int(q, 2), 5);
 	sqlite3_finalize(q);
+	/* Pruning ahead of the next save (beside an analysis): what that save would
+	 * prune goes on a thread of its own; closing waits for it. */
+	db = core_db_open(path, &err);
+	assert_non_null(db);
+	core_db_prune_start(db);
+	core_db_close(db);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT min(run_id) || '/' || count(*) FROM item_themes",
+					    -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	snprintf(want, sizeof(want), "%lld/6", (long long)first + 3);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), want);
+	sqlite3_finalize(q);
 	sqlite3_close(h);
 	remove_db(path);
 }
