@@ -18,43 +18,126 @@ static uint64_t tok_hash(const struct ana_tokens *t, size_t i)
 	return core_hash64(ana_tok_str(t, i), t->v[i].len, 0x5bd1e995u);
 }
 
-/* One permutation per slot: multiply-add-shift (a odd) of the shingle's 64-bit hash,
- * whose bits are already mixed. Two operations a slot instead of a full mix. */
-static const uint64_t perm[][2] = {
-	{0x910a2dec89025cc1ull, 0x975835de1c9756ceull},
-	{0x1d0b14e4db018fedull, 0x6e73e372e2338acaull},
-	{0x63033b0ca389c35bull, 0xbd64a5d9adefe000ull},
-	{0x63cbe1e459320dd7ull, 0x9e5651b0ef953636ull},
-	{0xaeaf52febe706065ull, 0x088712be8a582fcaull},
-	{0x50f5647d2380309dull, 0x943ff9fc99de8f03ull},
-	{0xc4ca37b7f8ad8affull, 0x6aa9d61435dbe63eull},
-	{0x875b9307abf55005ull, 0x5de186dcba779207ull},
-	{0x808475f02ee37363ull, 0x1120b3d00955f032ull},
-	{0xbc4075f2ef431a45ull, 0x362259904816818cull},
-	{0x06ca0a95b7e825c7ull, 0xc80de0f9d4d60e0aull},
-	{0xe8d7da001b0181d7ull, 0xaac8c00000a81e44ull},
-	{0xa208c12cf0c7b709ull, 0xc3b7f4e80f554ddaull},
-	{0x974e35325981068bull, 0x905c768ad49f146cull},
-	{0xbb7b49ab8801cf71ull, 0xa8ee577af2720dceull},
-	{0xd7599677879feaebull, 0xeaeb7f27b54e2401ull},
-	{0x2c0e0fedbe2218a9ull, 0x89242d2dd9d4a40dull},
-	{0x4d5cb825dfaab05bull, 0xe9b316290724ba1bull},
-	{0xc7ab56057c8da907ull, 0xeb01cfaf16b47eb0ull},
-	{0xce6a57a6e3ccdeedull, 0x369eae0b0ca19112ull},
-	{0x118e846ea93bc949ull, 0xbdd732262feb6e95ull},
-	{0xba69ec90eb4fef89ull, 0xfb452912299a5453ull},
-	{0xf7e9f3f88cc04ad7ull, 0xbaee56f32e223007ull},
-	{0x7bb3c45c597cdb85ull, 0x040a2076f607ff23ull},
-	{0x1c4a97a6edc2a959ull, 0xbb0802c412d354cbull},
-	{0x5ddad83b4e874069ull, 0xf9b44ecd07b4404aull},
-	{0xc85e84f460206f77ull, 0xbc46b610e9d3f375ull},
-	{0x6e1351b2349f331dull, 0x9d189ecfff7b2147ull},
-	{0x36057413850f2a31ull, 0x7daf7bd7b0085fd2ull},
-	{0x9691c38b30d2b83dull, 0xbb0af0f391997767ull},
-	{0x417ffd1301eaa631ull, 0x322f69afa8a70beaull},
-	{0x8c741196acc47e35ull, 0xd6967248fbe68cc3ull},
+/* One permutation per slot: multiply-add-shift of the shingle's hash (folded to 32
+ * bits; its bits are mixed already) with fixed 64-bit constants, a = hi:lo odd, in
+ * 32-bit pieces so the 32 slots go through vector units. */
+static const uint32_t perm_lo[] = {
+	0x89025cc1u,
+	0xe2338acbu,
+	0x59320dd7u,
+	0x8a582fcbu,
+	0xf8ad8affu,
+	0xba779207u,
+	0xef431a45u,
+	0xd4d60e0bu,
+	0xf0c7b709u,
+	0xd49f146du,
+	0x879feaebu,
+	0xd9d4a40du,
+	0x7c8da907u,
+	0x0ca19113u,
+	0xeb4fef89u,
+	0x2e223007u,
+	0xedc2a959u,
+	0x07b4404bu,
+	0x349f331du,
+	0xb0085fd3u,
+	0x01eaa631u,
+	0xfbe68cc3u,
+	0x75ad84c5u,
+	0x3343cb0fu,
+	0x50439a4bu,
+	0xd870dbb3u,
+	0x3eda4f23u,
+	0x88454a0du,
+	0x300518f9u,
+	0x1af7f223u,
+	0x4c69f9d3u,
+	0xf98bf127u,
 };
-_Static_assert(sizeof(perm) / sizeof(*perm) == ANA_MH_K, "one permutation per MinHash slot");
+static const uint32_t perm_hi[] = {
+	0x975835deu,
+	0x63033b0cu,
+	0x9e5651b0u,
+	0x50f5647du,
+	0x6aa9d614u,
+	0x808475f0u,
+	0x36225990u,
+	0xe8d7da00u,
+	0xc3b7f4e8u,
+	0xbb7b49abu,
+	0xeaeb7f27u,
+	0x4d5cb825u,
+	0xeb01cfafu,
+	0x118e846eu,
+	0xfb452912u,
+	0x7bb3c45cu,
+	0xbb0802c4u,
+	0xc85e84f4u,
+	0x9d189ecfu,
+	0x9691c38bu,
+	0x322f69afu,
+	0x3706970bu,
+	0x051c9d6du,
+	0xd0b1b125u,
+	0x49f64e7au,
+	0x6258cbe0u,
+	0xbd9e8145u,
+	0x0981d32au,
+	0xd34711b5u,
+	0xd0f82525u,
+	0x9d589011u,
+	0xfb761138u,
+};
+static const uint64_t perm_b[] = {
+	0x1d0b14e4db018fedull,
+	0xbd64a5d9adefe000ull,
+	0xaeaf52febe706064ull,
+	0x943ff9fc99de8f03ull,
+	0x875b9307abf55005ull,
+	0x1120b3d00955f032ull,
+	0x06ca0a95b7e825c7ull,
+	0xaac8c00000a81e44ull,
+	0x974e35325981068aull,
+	0xa8ee577af2720dceull,
+	0x2c0e0fedbe2218a8ull,
+	0xe9b316290724ba1bull,
+	0xce6a57a6e3ccdeecull,
+	0xbdd732262feb6e95ull,
+	0xf7e9f3f88cc04ad6ull,
+	0x040a2076f607ff23ull,
+	0x5ddad83b4e874068ull,
+	0xbc46b610e9d3f375ull,
+	0x36057413850f2a31ull,
+	0xbb0af0f391997767ull,
+	0x8c741196acc47e35ull,
+	0x2c1c719d2c17b759ull,
+	0x5351ebfc8b302867ull,
+	0x8e64bfa85c308c9aull,
+	0x8b425770edf587a4ull,
+	0x5709ba31dfe2649cull,
+	0x9192105c8367ccf5ull,
+	0xcf64624732260342ull,
+	0xf4c4962e561469c2ull,
+	0xef96e022e649cec6ull,
+	0xfb43e48309ca2db7ull,
+	0x6232969000262121ull,
+};
+_Static_assert(sizeof(perm_lo) / sizeof(*perm_lo) == ANA_MH_K, "one permutation per slot");
+
+/* Built twice: for AVX2 (picked at load time where the processor has it) and for any
+ * x86-64; the results are integers, the same either way. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void slots_min(uint32_t *restrict sig, uint32_t x)
+{
+	for (int j = 0; j < ANA_MH_K; j++) {
+		uint64_t p = (uint64_t)perm_lo[j] * x + ((uint64_t)(perm_hi[j] * x) << 32) + perm_b[j];
+		uint32_t v = (uint32_t)(p >> 32);
+		sig[j] = v < sig[j] ? v : sig[j];
+	}
+}
 
 int ana_minhash(const struct ana_tokens *t, uint32_t sig[ANA_MH_K])
 {
@@ -73,11 +156,7 @@ int ana_minhash(const struct ana_tokens *t, uint32_t sig[ANA_MH_K])
 		if (++n < 3)
 			continue;
 		uint64_t s = mix(h[0] * 3 + mix(h[1] * 5 + mix(h[2])));
-		for (int j = 0; j < ANA_MH_K; j++) {
-			uint32_t v = (uint32_t)((s * perm[j][0] + perm[j][1]) >> 32);
-			if (v < sig[j])
-				sig[j] = v;
-		}
+		slots_min(sig, (uint32_t)(s ^ (s >> 32)));
 		shingles++;
 	}
 	return n >= ANA_MH_MIN_TOKENS && shingles > 0;
