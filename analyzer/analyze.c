@@ -37,6 +37,7 @@ struct item_rec {
 	 * and the rules' reading toward it, for the evidence its theme may lend. */
 	uint8_t weak_amb;
 	uint8_t weak_stance;
+	uint8_t weak_respondent; /* weak_stance is the respondent's own */
 	float weak_score, weak_conf, weak_rule;
 	/* An item whose respondent gave a stance: the rules' reading toward its first
 	 * ambition, for the classifier (ex_pol 0: nothing to learn from). */
@@ -465,6 +466,13 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 			rec->weak_stance = (uint8_t)whole[0].stance;
 			rec->weak_conf = (float)whole[0].confidence;
 			rec->weak_rule = (float)(whole[0].pos - whole[0].neg);
+			/* The respondent's own stance wins here too, should the theme lend
+			 * the ambition. */
+			if (it->declared_stance != CORE_STANCE_NONE) {
+				rec->weak_stance = (uint8_t)it->declared_stance;
+				rec->weak_conf = 1.0f;
+				rec->weak_respondent = 1;
+			}
 		}
 	}
 	if (n == 0)
@@ -586,10 +594,11 @@ static int lend_theme_ambitions(struct state *st, const int *theme_of_doc,
 		snprintf(row->code, sizeof(row->code), "%s", cfg->ambitions[a].code);
 		row->stance = (enum core_stance)rec->weak_stance;
 		row->score = rec->weak_conf;
-		row->origin = CORE_ORIGIN_ANALYSIS;
+		row->origin = rec->weak_respondent ? CORE_ORIGIN_RESPONDENT : CORE_ORIGIN_ANALYSIS;
 		char ev[256];
 		snprintf(ev, sizeof(ev), "{\"ambition\":\"theme\",\"theme\":\"%s\",\"theme_share\":%.3f,"
-			 "\"ambition_score\":%.3f,\"stance\":\"analysis\"}", themes[th].id, share, score);
+			 "\"ambition_score\":%.3f,\"stance\":\"%s\"}", themes[th].id, share, score,
+			 rec->weak_respondent ? "respondent" : "analysis");
 		if (!(row->evidence = ana_arena_strndup(&st->arena, ev, strlen(ev))))
 			break;
 		/* the theme's evidence lists no cues */
