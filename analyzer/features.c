@@ -26,11 +26,29 @@ static int by_col(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A row's entries by column: insertion sort for the short rows of reactions (a
+ * million qsort calls cost more than the sorting), qsort for long ones. */
+static void sort_row(struct entry *e, size_t r)
+{
+	if (r > 32) {
+		qsort(e, r, sizeof(*e), by_col);
+		return;
+	}
+	for (size_t i = 1; i < r; i++) {
+		struct entry x = e[i];
+		size_t j = i;
+		for (; j > 0 && e[j - 1].col > x.col; j--)
+			e[j] = e[j - 1];
+		e[j] = x;
+	}
+}
+
 int ana_features_build(const struct ana_bag *bags, size_t n_docs, const struct ana_intern *stems,
 		       struct ana_matrix *m)
 {
 	uint32_t *df = NULL, *colof = NULL, *kept = NULL;
 	struct entry *tmp = NULL;
+	double *idf = NULL;
 	size_t n_stems = stems->n, n_kept = 0, nnz = 0, max_row = 0;
 	int rc = CORE_ENOMEM;
 
@@ -71,8 +89,11 @@ int ana_features_build(const struct ana_bag *bags, size_t n_docs, const struct a
 	m->val = malloc((nnz ? nnz : 1) * sizeof(*m->val));
 	m->term_stem = malloc((n_kept ? n_kept : 1) * sizeof(*m->term_stem));
 	tmp = malloc((max_row ? max_row : 1) * sizeof(*tmp));
-	if (!m->row || !m->col || !m->val || !m->term_stem || !tmp)
+	idf = malloc((n_stems ? n_stems : 1) * sizeof(*idf));
+	if (!m->row || !m->col || !m->val || !m->term_stem || !tmp || !idf)
 		goto out;
+	for (size_t c = 0; c < n_kept; c++)
+		idf[kept[c]] = log((1.0 + (double)n_docs) / (1.0 + (double)df[kept[c]])) + 1.0;
 	memcpy(m->term_stem, kept, n_kept * sizeof(*kept));
 
 	size_t at = 0;
@@ -84,13 +105,13 @@ int ana_features_build(const struct ana_bag *bags, size_t n_docs, const struct a
 			uint32_t s = bags[d].stem[i];
 			if (colof[s] == ANA_NOID)
 				continue;
-			double idf = log((1.0 + (double)n_docs) / (1.0 + (double)df[s])) + 1.0;
-			double w = (1.0 + log((double)bags[d].tf[i])) * idf;
+			uint32_t tf = bags[d].tf[i];
+			double w = (tf == 1 ? 1.0 : 1.0 + log((double)tf)) * idf[s];
 			tmp[r].col = colof[s];
 			tmp[r].val = (float)w;
 			r++;
 		}
-		qsort(tmp, r, sizeof(*tmp), by_col);
+		sort_row(tmp, r);
 		for (size_t i = 0; i < r; i++) /* in column order: same sum for any input order */
 			norm += (double)tmp[i].val * tmp[i].val;
 		norm = norm > 0.0 ? 1.0 / sqrt(norm) : 0.0;
@@ -107,6 +128,7 @@ out:
 	free(colof);
 	free(kept);
 	free(tmp);
+	free(idf);
 	if (rc)
 		ana_matrix_release(m);
 	return rc;
