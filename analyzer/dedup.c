@@ -125,11 +125,8 @@ static const uint64_t perm_b[] = {
 };
 _Static_assert(sizeof(perm_lo) / sizeof(*perm_lo) == ANA_MH_K, "one permutation per slot");
 
-/* Built twice: for AVX2 (picked at load time where the processor has it) and for any
- * x86-64; the results are integers, the same either way. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+/* Built for AVX2 and for any x86-64 (util.h); integers, the same either way. */
+ANA_SIMD_CLONES
 static void slots_min(uint32_t *restrict sig, uint32_t x)
 {
 	for (int j = 0; j < ANA_MH_K; j++) {

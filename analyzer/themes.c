@@ -24,7 +24,9 @@ int ana_auto_k(size_t n_docs, int max_themes)
 	return k;
 }
 
-static double dot(const struct ana_matrix *m, size_t d, const float *c)
+/* Always inlined, so that each build of its callers (ANA_SIMD_CLONES) has its own. */
+static inline __attribute__((always_inline)) double dot(const struct ana_matrix *m, size_t d,
+							 const float *c)
 {
 	size_t a = m->row[d], b = m->row[d + 1];
 	if (b - a == m->n_terms) {
@@ -63,6 +65,7 @@ struct assign_job {
 	double obj;
 };
 
+ANA_SIMD_CLONES
 static void *assign_range(void *arg)
 {
 	struct assign_job *j = arg;
@@ -114,6 +117,7 @@ static void set_to_doc(const struct ana_matrix *m, size_t d, float *c)
 
 /* k-means++: each next centre is drawn with probability proportional to the squared
  * cosine distance to the nearest centre chosen so far. */
+ANA_SIMD_CLONES
 static void seed_centres(const struct ana_matrix *m, const size_t *docs, size_t n, int k,
 			 struct ana_rng *rng, float *cent, double *best)
 {

@@ -54,6 +54,16 @@ static inline const char *ana_intern_str(const struct ana_intern *in, uint32_t i
 	return in->chars + in->off[id];
 }
 
+/* ---- hot loops built twice, for AVX2 (chosen at load time where the processor has
+ * it) and for any x86-64. Without FMA and with ISO C's -ffp-contract=off, the wider
+ * registers do the same per-lane float arithmetic in the same order: the results are
+ * bit for bit the same on either path. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ANA_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define ANA_SIMD_CLONES
+#endif
+
 /* ---- two halves of a job: fn(second) on a thread of its own when threaded (and one
  * can be had; else after fn(first) on this one), fn(first) here. Results must not
  * depend on which thread ran a half. */
