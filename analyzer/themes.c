@@ -91,9 +91,11 @@ static void *assign_range(void *arg)
 	return NULL;
 }
 
-/* Both halves, on two threads when the work is worth a thread (and one can be had). */
+/* Both halves, on two threads when split and the work is worth a thread (and one can
+ * be had). */
 static void assign_all(const struct ana_matrix *m, const size_t *docs, size_t n, int k,
-		       const float *cent, int *assign, float *sim, size_t *changed, double *obj)
+		       const float *cent, int *assign, float *sim, size_t *changed, double *obj,
+		       int split)
 {
 	struct assign_job j[2];
 
@@ -101,9 +103,9 @@ static void assign_all(const struct ana_matrix *m, const size_t *docs, size_t n,
 		j[h] = (struct assign_job){m, docs, h == 0 ? 0 : n / 2, h == 0 ? n / 2 : n, k, cent,
 					   assign, sim, 0, 0.0};
 	ana_two_halves(assign_range, &j[0], &j[1],
-		       (double)n * (double)k *
-				       (double)(m->n_docs ? m->row[m->n_docs] / m->n_docs : 1) >
-			       2e5);
+		       split && (double)n * (double)k *
+						(double)(m->n_docs ? m->row[m->n_docs] / m->n_docs : 1) >
+					2e5);
 	*changed = j[0].changed + j[1].changed;
 	*obj = j[0].obj + j[1].obj;
 }
@@ -162,7 +164,8 @@ static void seed_centres(const struct ana_matrix *m, const size_t *docs, size_t 
 
 /* One k-means run from seeded centres; returns the objective (sum of cosines). */
 static double run_once(const struct ana_matrix *m, const size_t *docs, size_t n, int k,
-		       float *cent, double *acc, int *assign, float *sim, size_t *count, int max_iter)
+		       float *cent, double *acc, int *assign, float *sim, size_t *count, int max_iter,
+		       int split)
 {
 	size_t V = m->n_terms;
 	double obj = 0.0;
@@ -171,7 +174,7 @@ static double run_once(const struct ana_matrix *m, const size_t *docs, size_t n,
 		assign[i] = -1;
 	for (int iter = 0; iter < max_iter; iter++) {
 		size_t changed = 0;
-		assign_all(m, docs, n, k, cent, assign, sim, &changed, &obj);
+		assign_all(m, docs, n, k, cent, assign, sim, &changed, &obj, split);
 		/* Converged when at most one document in a thousand still moves. */
 		if (changed == 0 || (iter > 0 && changed * 1000 <= n))
 			break;
@@ -322,17 +325,79 @@ static double partition_nmi(const int *a, const int *b, size_t n, int k, double 
 	return ha + hb > 0 ? 2.0 * mi / (ha + hb) : 1.0;
 }
 
+/* Restarts r0, r0 + step, ... of ana_kmeans into their slices of r_cent, r_assign,
+ * r_sim and objs; rc 0 when done. */
+struct restart_job {
+	const struct ana_matrix *m;
+	const size_t *docs;
+	size_t n;
+	int k, kk;
+	uint64_t seed;
+	int r0, step, split;
+	float *r_cent;
+	int *r_assign;
+	float *r_sim;
+	double *objs;
+	int rc;
+};
+
+static void *restarts(void *arg)
+{
+	struct restart_job *j = arg;
+	const struct ana_matrix *m = j->m;
+	size_t V = m->n_terms, n = j->n;
+	int k = j->k, kk = j->kk;
+	float *cent = malloc((size_t)k * V * sizeof(float));
+	float *over = malloc((size_t)kk * V * sizeof(float));
+	double *acc = malloc((size_t)kk * V * sizeof(double));
+	double *pair = malloc((size_t)kk * (size_t)kk * sizeof(double));
+	size_t *count = malloc((size_t)kk * sizeof(*count));
+	double *best = malloc(n * sizeof(*best));
+	int *assign = malloc(n * sizeof(*assign));
+	float *sim = malloc(n * sizeof(*sim));
+
+	j->rc = CORE_ENOMEM;
+	if (!cent || !over || !acc || !pair || !count || !best || !assign || !sim)
+		goto out;
+	for (int r = j->r0; r < ANA_KMEANS_RESTARTS; r += j->step) {
+		struct ana_rng rng;
+		ana_rng_seed(&rng, j->seed + 0x632be59bd9b4e019ull * (uint64_t)r);
+		if (kk > k) {
+			seed_centres(m, j->docs, n, kk, &rng, over, best);
+			/* Only a start for merging: a rough fit will do. */
+			run_once(m, j->docs, n, kk, over, acc, assign, sim, count,
+				 ANA_KMEANS_OVER_ITER, j->split);
+			merge_to(m, j->docs, n, kk, k, assign, acc, pair, count, cent);
+		} else {
+			seed_centres(m, j->docs, n, k, &rng, cent, best);
+		}
+		j->objs[r] = run_once(m, j->docs, n, k, cent, acc, assign, sim, count,
+				      ANA_KMEANS_MAX_ITER, j->split);
+		memcpy(j->r_cent + (size_t)r * k * V, cent, (size_t)k * V * sizeof(float));
+		memcpy(j->r_assign + (size_t)r * n, assign, n * sizeof(*assign));
+		memcpy(j->r_sim + (size_t)r * n, sim, n * sizeof(*sim));
+	}
+	j->rc = 0;
+out:
+	free(cent);
+	free(over);
+	free(acc);
+	free(pair);
+	free(count);
+	free(best);
+	free(assign);
+	free(sim);
+	return NULL;
+}
+
 int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clustering *out)
 {
 	size_t n_all = m->n_docs, V = m->n_terms, n = 0;
-	size_t *docs = NULL, *count = NULL, *all = NULL, n_fit = 0;
+	size_t *docs = NULL, *all = NULL, n_fit = 0;
 	float *r_cent = NULL, *r_sim = NULL;
 	int *r_assign = NULL;
 	double *count_kk = NULL;
 	uint8_t *fitted = NULL;
-	float *cent = NULL, *sim = NULL, *over = NULL;
-	double *acc = NULL, *best = NULL, *pair = NULL;
-	int *assign = NULL;
 	int rc = CORE_ENOMEM, kk;
 
 	memset(out, 0, sizeof(*out));
@@ -381,40 +446,25 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clus
 	if (kk < k)
 		kk = k;
 	out->centroid = malloc((size_t)k * V * sizeof(float));
-	cent = malloc((size_t)k * V * sizeof(float));
-	over = malloc((size_t)kk * V * sizeof(float));
-	acc = malloc((size_t)kk * V * sizeof(double));
-	pair = malloc((size_t)kk * (size_t)kk * sizeof(double));
-	count = malloc((size_t)kk * sizeof(*count));
-	best = malloc(n * sizeof(*best));
-	assign = malloc(n * sizeof(*assign));
-	sim = malloc(n * sizeof(*sim));
 	r_cent = malloc((size_t)ANA_KMEANS_RESTARTS * k * V * sizeof(float));
 	r_assign = malloc((size_t)ANA_KMEANS_RESTARTS * n * sizeof(int));
 	r_sim = malloc((size_t)ANA_KMEANS_RESTARTS * n * sizeof(float));
 	count_kk = malloc((size_t)k * (k + 2) * sizeof(double));
-	if (!out->centroid || !cent || !over || !acc || !pair || !count || !best || !assign || !sim ||
-	    !r_cent || !r_assign || !r_sim || !count_kk)
+	if (!out->centroid || !r_cent || !r_assign || !r_sim || !count_kk)
 		goto out;
 
 	int R = ANA_KMEANS_RESTARTS;
 	double objs[ANA_KMEANS_RESTARTS];
-	for (int r = 0; r < R; r++) {
-		struct ana_rng rng;
-		ana_rng_seed(&rng, seed + 0x632be59bd9b4e019ull * (uint64_t)r);
-		if (kk > k) {
-			seed_centres(m, docs, n, kk, &rng, over, best);
-			/* Only a start for merging: a rough fit will do. */
-			run_once(m, docs, n, kk, over, acc, assign, sim, count, ANA_KMEANS_OVER_ITER);
-			merge_to(m, docs, n, kk, k, assign, acc, pair, count, cent);
-		} else {
-			seed_centres(m, docs, n, k, &rng, cent, best);
-		}
-		objs[r] = run_once(m, docs, n, k, cent, acc, assign, sim, count, ANA_KMEANS_MAX_ITER);
-		memcpy(r_cent + (size_t)r * k * V, cent, (size_t)k * V * sizeof(float));
-		memcpy(r_assign + (size_t)r * n, assign, n * sizeof(*assign));
-		memcpy(r_sim + (size_t)r * n, sim, n * sizeof(*sim));
-	}
+	/* The restarts are independent: two threads take every other one (each with its
+	 * own scratch, assigning on one thread) when the fit is large enough to pay. */
+	int parallel = (double)n * (double)kk * (double)V > 2e6;
+	struct restart_job rj[2];
+	for (int h = 0; h < 2; h++)
+		rj[h] = (struct restart_job){m, docs, n, k, kk, seed, h, 2, !parallel,
+					     r_cent, r_assign, r_sim, objs, CORE_ENOMEM};
+	ana_two_halves(restarts, &rj[0], &rj[1], parallel);
+	if (rj[0].rc || rj[1].rc)
+		goto out;
 	/* The restart that agrees best with all the others (mean NMI) wins, not the one
 	 * with the best objective: on short texts many partitions score alike, and the
 	 * consensus one is the topic structure that keeps coming back. */
@@ -455,7 +505,8 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clus
 	double obj_rest;
 	for (size_t i = 0; i < n_rest; i++)
 		rest_assign[i] = -1;
-	assign_all(m, all, n_rest, k, out->centroid, rest_assign, rest_sim, &changed_rest, &obj_rest);
+	assign_all(m, all, n_rest, k, out->centroid, rest_assign, rest_sim, &changed_rest, &obj_rest,
+		   1);
 	for (size_t i = 0; i < n_rest; i++) {
 		out->assign[all[i]] = rest_assign[i];
 		out->sim[all[i]] = rest_sim[i];
@@ -479,14 +530,6 @@ out:
 	free(docs);
 	free(all);
 	free(fitted);
-	free(count);
-	free(cent);
-	free(over);
-	free(sim);
-	free(acc);
-	free(pair);
-	free(best);
-	free(assign);
 	if (rc)
 		ana_clustering_release(out);
 	return rc;
