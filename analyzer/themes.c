@@ -457,7 +457,7 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clus
 	double objs[ANA_KMEANS_RESTARTS];
 	/* The restarts are independent: two threads take every other one (each with its
 	 * own scratch, assigning on one thread) when the fit is large enough to pay. */
-	int parallel = (double)n * (double)kk * (double)V > 2e6;
+	int parallel = (double)n * (double)kk * (double)V > 1e6;
 	struct restart_job rj[2];
 	for (int h = 0; h < 2; h++)
 		rj[h] = (struct restart_job){m, docs, n, k, kk, seed, h, 2, !parallel,
