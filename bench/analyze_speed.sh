@@ -46,6 +46,7 @@ for n in "${sizes[@]}"; do
 		printf 'inspraak %8s items  run %d: %7.2f s  %6.0f MiB  cpu %6.2f s  (load %s)\n' "$n" \
 			"$rep" "$t" "$(echo "$kb / 1024" | bc -l)" "$cpu" "$load"
 		grep -o 'read+text.*' "$W/err" | sed 's/^/    stages: /'
+		grep -o 'reading pass.*' "$W/err" | sed 's/^/    /'
 	done
 	if [ "${PEER:-0}" = 1 ]; then
 		load=$(uptime | sed 's/.*load average: //')
