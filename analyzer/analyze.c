@@ -73,13 +73,9 @@ struct state {
 	size_t n_reviewed;
 	struct ana_ambitions amb;
 	struct ana_arena arena;
-	/* content hash (64 bits) -> group index: open addressing, one probe a lookup
-	 * where a string intern took four loads in tables of a million */
-	uint64_t *gmap_key;
-	uint32_t *gmap_val;      /* group index + 1, 0 = empty */
-	size_t gmap_cap;
+	struct ana_idmap group_of; /* content hash (64 bits) -> group index */
 	struct ana_intern prev_ids;  /* theme ids of the previous run, as items carry them */
-	struct ana_intern pairs;     /* candidate bigrams: two encoded stem ids */
+	struct ana_idmap pairs;      /* candidate bigrams: (stem a, stem b) -> id */
 	struct group *groups;
 	size_t n_groups, groups_cap;
 	struct item_rec *items;
@@ -145,23 +141,10 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* A bigram candidate's key: two stem ids in 7-bit groups with the high bit set, so
- * the key has no NUL byte and fits the string interner. */
-static void pair_key(uint32_t a, uint32_t b, char key[10])
+/* A bigram candidate's key: its two stem ids. */
+static uint64_t pair_key(uint32_t a, uint32_t b)
 {
-	for (int i = 0; i < 5; i++) {
-		key[i] = (char)(0x80 | ((a >> (7 * i)) & 0x7f));
-		key[5 + i] = (char)(0x80 | ((b >> (7 * i)) & 0x7f));
-	}
-}
-
-static void pair_unkey(const char *key, uint32_t *a, uint32_t *b)
-{
-	*a = *b = 0;
-	for (int i = 0; i < 5; i++) {
-		*a |= (uint32_t)((unsigned char)key[i] & 0x7f) << (7 * i);
-		*b |= (uint32_t)((unsigned char)key[5 + i] & 0x7f) << (7 * i);
-	}
+	return (uint64_t)a << 32 | b;
 }
 
 /* The bag of stems of the current tokens, in the arena: single feature stems, and
@@ -185,9 +168,8 @@ static int make_bag(struct state *st, struct ana_bag *bag)
 		    st->toks.v[i].kind == ANA_TOK_WORD && st->toks.v[j].kind == ANA_TOK_WORD &&
 		    st->toks.v[i].clause == st->toks.v[j].clause &&
 		    st->tok_stem[i] != st->tok_stem[j]) {
-			char key[10];
-			pair_key(st->tok_stem[i], st->tok_stem[j], key);
-			uint32_t pid = ana_intern_put(&st->pairs, key, sizeof(key), NULL);
+			uint32_t pid = ana_idmap_put(&st->pairs, pair_key(st->tok_stem[i], st->tok_stem[j]),
+						     NULL);
 			if (pid == ANA_NOID || pid >= PAIR_BIT)
 				return CORE_ENOMEM;
 			st->sorted[n++] = PAIR_BIT | pid;
@@ -257,46 +239,6 @@ static uint64_t hash_value(const char *h)
 	return i == 16 && !h[i] ? v : core_hash64(h, strlen(h), 0);
 }
 
-/* The group of content hash v, a new one (*is_new) when absent. ANA_NOID: no memory. */
-static uint32_t group_of(struct state *st, uint64_t v, int *is_new)
-{
-	*is_new = 0;
-	if (2 * (st->n_groups + 1) > st->gmap_cap) {
-		size_t cap = st->gmap_cap ? 2 * st->gmap_cap : 1024;
-		uint64_t *key = malloc(cap * sizeof(*key));
-		uint32_t *val = calloc(cap, sizeof(*val));
-		if (!key || !val) {
-			free(key);
-			free(val);
-			return ANA_NOID;
-		}
-		for (size_t i = 0; i < st->gmap_cap; i++) {
-			if (!st->gmap_val[i])
-				continue;
-			size_t h = (size_t)core_hash64(&st->gmap_key[i], 8, 0) & (cap - 1);
-			while (val[h])
-				h = (h + 1) & (cap - 1);
-			key[h] = st->gmap_key[i];
-			val[h] = st->gmap_val[i];
-		}
-		free(st->gmap_key);
-		free(st->gmap_val);
-		st->gmap_key = key;
-		st->gmap_val = val;
-		st->gmap_cap = cap;
-	}
-	size_t h = (size_t)core_hash64(&v, 8, 0) & (st->gmap_cap - 1);
-	while (st->gmap_val[h]) {
-		if (st->gmap_key[h] == v)
-			return st->gmap_val[h] - 1;
-		h = (h + 1) & (st->gmap_cap - 1);
-	}
-	st->gmap_key[h] = v;
-	st->gmap_val[h] = (uint32_t)st->n_groups + 1;
-	*is_new = 1;
-	return (uint32_t)st->n_groups;
-}
-
 static int add_group(struct state *st, const struct core_item *it, const char *text)
 {
 	char hash[17];
@@ -307,7 +249,7 @@ static int add_group(struct state *st, const struct core_item *it, const char *t
 	else
 		core_text_fingerprint(text, hash);
 	uint64_t hv = hash_value(hash);
-	uint32_t g = group_of(st, hv, &is_new);
+	uint32_t g = ana_idmap_put(&st->group_of, hv, &is_new);
 	if (g == ANA_NOID)
 		return CORE_ENOMEM;
 	if (is_new) {
@@ -1184,7 +1126,8 @@ static int bigrams(struct state *st, struct ana_bag *bags, size_t n_docs, size_t
 		map[p] = ANA_NOID;
 		if (df_pair[p] < ANA_PAIR_MIN_DF)
 			continue;
-		pair_unkey(ana_intern_str(&st->pairs, p), &a, &b);
+		a = (uint32_t)(st->pairs.of_id[p] >> 32);
+		b = (uint32_t)st->pairs.of_id[p];
 		double k11 = df_pair[p], k12 = (double)df_stem[a] - k11, k21 = (double)df_stem[b] - k11;
 		double k22 = (double)n_docs - k11 - (k12 > 0 ? k12 : 0) - (k21 > 0 ? k21 : 0);
 		if (k12 < 0 || k21 < 0 || k22 < 0)
@@ -2063,7 +2006,6 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	st.amb_items = rep->ambition_items;
 	core_buf_init(&st.ev, 1 << 20);
 	ana_intern_init(&st.prev_ids);
-	ana_intern_init(&st.pairs);
 
 	if ((rc = core_db_ambitions_sync(db, cfg, err)) != 0)
 		goto out;
@@ -2467,10 +2409,10 @@ out:
 	free(st.scores);
 	free(st.masks);
 	core_buf_release(&st.ev);
-	free(st.gmap_key);
-	free(st.gmap_val);
+	ana_idmap_release(&st.group_of);
+	ana_idmap_release(&st.pairs);
 	ana_intern_release(&st.prev_ids);
-	ana_intern_release(&st.pairs);
+
 	free(st.groups);
 	free(st.items);
 	ana_arena_release(&st.arena);

@@ -281,3 +281,72 @@ void ana_two_halves(void *(*fn)(void *), void *first, void *second, int threaded
 	else
 		fn(second);
 }
+
+static size_t idmap_hash(uint64_t k)
+{
+	k ^= k >> 30;
+	k *= 0xbf58476d1ce4e5b9ull;
+	k ^= k >> 27;
+	k *= 0x94d049bb133111ebull;
+	return (size_t)(k ^ (k >> 31));
+}
+
+static int idmap_grow(struct ana_idmap *m)
+{
+	size_t cap = m->cap ? 2 * m->cap : 1024;
+	uint64_t *key = malloc(cap * sizeof(*key));
+	uint32_t *slot = calloc(cap, sizeof(*slot));
+
+	if (!key || !slot) {
+		free(key);
+		free(slot);
+		return CORE_ENOMEM;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->slot[i])
+			continue;
+		size_t h = idmap_hash(m->key[i]) & (cap - 1);
+		while (slot[h])
+			h = (h + 1) & (cap - 1);
+		key[h] = m->key[i];
+		slot[h] = m->slot[i];
+	}
+	free(m->key);
+	free(m->slot);
+	m->key = key;
+	m->slot = slot;
+	m->cap = cap;
+	return 0;
+}
+
+uint32_t ana_idmap_put(struct ana_idmap *m, uint64_t key, int *is_new)
+{
+	if (is_new)
+		*is_new = 0;
+	if ((2 * (m->n + 1) > m->cap && idmap_grow(m) != 0) || m->n >= ANA_NOID - 1)
+		return ANA_NOID;
+	size_t h = idmap_hash(key) & (m->cap - 1);
+	while (m->slot[h]) {
+		if (m->key[h] == key)
+			return m->slot[h] - 1;
+		h = (h + 1) & (m->cap - 1);
+	}
+	void *v = m->of_id;
+	if (ana_grow(&v, &m->id_cap, m->n + 1, sizeof(*m->of_id)) != 0)
+		return ANA_NOID;
+	m->of_id = v;
+	m->of_id[m->n] = key;
+	m->key[h] = key;
+	m->slot[h] = (uint32_t)++m->n;
+	if (is_new)
+		*is_new = 1;
+	return (uint32_t)(m->n - 1);
+}
+
+void ana_idmap_release(struct ana_idmap *m)
+{
+	free(m->key);
+	free(m->slot);
+	free(m->of_id);
+	memset(m, 0, sizeof(*m));
+}

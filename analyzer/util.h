@@ -54,6 +54,18 @@ static inline const char *ana_intern_str(const struct ana_intern *in, uint32_t i
 	return in->chars + in->off[id];
 }
 
+/* ---- 64-bit keys to dense ids (0, 1, ... in order of first put): open addressing,
+ * one probe a lookup where the string interner takes four dependent loads. */
+struct ana_idmap {
+	uint64_t *key;    /* per slot */
+	uint32_t *slot;   /* per slot: id + 1, 0 = empty */
+	uint64_t *of_id;  /* per id: its key */
+	size_t cap, n, id_cap;
+};
+/* Id of key, a new one (*is_new set) when absent; ANA_NOID on no memory. */
+uint32_t ana_idmap_put(struct ana_idmap *m, uint64_t key, int *is_new);
+void ana_idmap_release(struct ana_idmap *m);
+
 /* ---- hot loops built twice, for AVX2 (chosen at load time where the processor has
  * it) and for any x86-64. Without FMA and with ISO C's -ffp-contract=off, the wider
  * registers do the same per-lane float arithmetic in the same order: the results are

@@ -218,6 +218,27 @@ static void near_dups_many(void **state)
 	free(root);
 }
 
+/* Dense ids in order of first put, the same id again for a known key, the key back
+ * from its id, across many growths of the table. */
+static void idmap_ids(void **state)
+{
+	(void)state;
+	struct ana_idmap m = {0};
+	int is_new;
+
+	for (uint64_t i = 0; i < 100000; i++) {
+		assert_int_equal(ana_idmap_put(&m, i * 0x9e3779b97f4a7c15ull, &is_new), i);
+		assert_true(is_new);
+	}
+	for (uint64_t i = 0; i < 100000; i += 7) {
+		assert_int_equal(ana_idmap_put(&m, i * 0x9e3779b97f4a7c15ull, &is_new), i);
+		assert_false(is_new);
+		assert_true(m.of_id[i] == i * 0x9e3779b97f4a7c15ull);
+	}
+	assert_int_equal(m.n, 100000);
+	ana_idmap_release(&m);
+}
+
 /* ---------------------------------------------------------------- store fixture */
 
 static const char config_text[] =
@@ -912,6 +933,7 @@ int test_themes(void)
 		cmocka_unit_test(feature_words_and_language_lists),
 		cmocka_unit_test(minhash_grouping),
 		cmocka_unit_test(near_dups_many),
+		cmocka_unit_test(idmap_ids),
 		cmocka_unit_test_setup_teardown(labels_are_topics, setup, teardown),
 		cmocka_unit_test_setup_teardown(shuffled_order_same_themes, setup, teardown),
 		cmocka_unit_test_setup_teardown(ids_carry_across_runs, setup, teardown),
