@@ -34,6 +34,16 @@ char *core_utf8_sanitize(const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	struct core_buf b;
 
+	/* Valid text (nearly all of it) is copied in one piece. */
+	if (core_utf8_valid(s, n)) {
+		char *c = malloc(n + 1);
+		if (c) {
+			memcpy(c, s, n);
+			c[n] = '\0';
+		}
+		return c;
+	}
+
 	core_buf_init(&b, 0);
 	if (core_buf_append(&b, "", 0))
 		return NULL;
