@@ -88,36 +88,73 @@ static void jacobi(double *c, int r, double *w, double *v)
 		w[i] = c[i * r + i];
 }
 
-/* y (rows of sample x r) = X_sample * z (V x r) */
-static void mul_xz(const struct ana_matrix *m, const size_t *rows, size_t s, const double *z,
-		   int r, double *y)
+/* y (rows of sample x r) = X_sample * z (V x r), or z (V x r) = X_sample^T * y; a
+ * job does sample rows [from, to) of y, or terms [from, to) of z (scanning every sample
+ * row, so each entry still sums its terms in row order). */
+struct mul_job {
+	const struct ana_matrix *m;
+	const size_t *rows;
+	size_t s;
+	int r;
+	const double *in;
+	double *out;
+	size_t from, to;
+};
+
+static void *mul_xz_range(void *arg)
 {
-	memset(y, 0, s * (size_t)r * sizeof(*y));
-	for (size_t i = 0; i < s; i++) {
-		double *yi = y + i * r;
-		for (size_t j = m->row[rows[i]]; j < m->row[rows[i] + 1]; j++) {
-			const double *zj = z + (size_t)m->col[j] * r;
-			double v = m->val[j];
+	const struct mul_job *j = arg;
+	const struct ana_matrix *m = j->m;
+	int r = j->r;
+
+	memset(j->out + j->from * r, 0, (j->to - j->from) * (size_t)r * sizeof(*j->out));
+	for (size_t i = j->from; i < j->to; i++) {
+		double *yi = j->out + i * r;
+		for (size_t k = m->row[j->rows[i]]; k < m->row[j->rows[i] + 1]; k++) {
+			const double *zj = j->in + (size_t)m->col[k] * r;
+			double v = m->val[k];
 			for (int c = 0; c < r; c++)
 				yi[c] += v * zj[c];
 		}
 	}
+	return NULL;
 }
 
-/* z (V x r) = X_sample^T * y (s x r) */
-static void mul_xty(const struct ana_matrix *m, const size_t *rows, size_t s, const double *y,
-		    int r, double *z)
+static void *mul_xty_range(void *arg)
 {
-	memset(z, 0, m->n_terms * (size_t)r * sizeof(*z));
-	for (size_t i = 0; i < s; i++) {
-		const double *yi = y + i * r;
-		for (size_t j = m->row[rows[i]]; j < m->row[rows[i] + 1]; j++) {
-			double *zj = z + (size_t)m->col[j] * r;
-			double v = m->val[j];
+	const struct mul_job *j = arg;
+	const struct ana_matrix *m = j->m;
+	int r = j->r;
+
+	memset(j->out + j->from * r, 0, (j->to - j->from) * (size_t)r * sizeof(*j->out));
+	for (size_t i = 0; i < j->s; i++) {
+		const double *yi = j->in + i * r;
+		for (size_t k = m->row[j->rows[i]]; k < m->row[j->rows[i] + 1]; k++) {
+			uint32_t col = m->col[k];
+			if (col < j->from || col >= j->to)
+				continue;
+			double *zj = j->out + (size_t)col * r;
+			double v = m->val[k];
 			for (int c = 0; c < r; c++)
 				zj[c] += v * yi[c];
 		}
 	}
+	return NULL;
+}
+
+static void mul_xz(const struct ana_matrix *m, const size_t *rows, size_t s, const double *z,
+		   int r, double *y)
+{
+	struct mul_job j[2] = {{m, rows, s, r, z, y, 0, s / 2}, {m, rows, s, r, z, y, s / 2, s}};
+	ana_two_halves(mul_xz_range, &j[0], &j[1], s > 1000);
+}
+
+static void mul_xty(const struct ana_matrix *m, const size_t *rows, size_t s, const double *y,
+		    int r, double *z)
+{
+	size_t V = m->n_terms;
+	struct mul_job j[2] = {{m, rows, s, r, y, z, 0, V / 2}, {m, rows, s, r, y, z, V / 2, V}};
+	ana_two_halves(mul_xty_range, &j[0], &j[1], s > 1000);
 }
 
 /* Projects rows [from, to) of m onto the basis (V x r floats) into out's dense rows
