@@ -20,30 +20,32 @@
 enum cls { C_OTHER, C_LETTER, C_DIGIT, C_SPACE, C_NEWLINE, C_APOS, C_HYPHEN, C_SENTEND,
 	   C_QUESTION, C_CLAUSE, C_HASH, C_AT, C_DOT, C_COMMA, C_UNDERSCORE };
 
+/* ASCII by table (the tokenizer asks for every character): letters, digits; space,
+ * tab, CR, FF, VT are C_SPACE; ' and ` C_APOS; ; : ( ) [ ] " / C_CLAUSE; and one class
+ * each for newline, - . , ! ? # @ _. */
+static const uint8_t ascii_cls[128] = {
+	C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER,
+	C_OTHER, C_SPACE, C_NEWLINE, C_SPACE, C_SPACE, C_SPACE, C_OTHER, C_OTHER,
+	C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER,
+	C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER,
+	C_SPACE, C_SENTEND, C_CLAUSE, C_HASH, C_OTHER, C_OTHER, C_OTHER, C_APOS,
+	C_CLAUSE, C_CLAUSE, C_OTHER, C_OTHER, C_COMMA, C_HYPHEN, C_DOT, C_CLAUSE,
+	C_DIGIT, C_DIGIT, C_DIGIT, C_DIGIT, C_DIGIT, C_DIGIT, C_DIGIT, C_DIGIT,
+	C_DIGIT, C_DIGIT, C_CLAUSE, C_CLAUSE, C_OTHER, C_OTHER, C_OTHER, C_QUESTION,
+	C_AT, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER,
+	C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER,
+	C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER,
+	C_LETTER, C_LETTER, C_LETTER, C_CLAUSE, C_OTHER, C_CLAUSE, C_OTHER, C_UNDERSCORE,
+	C_APOS, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER,
+	C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER,
+	C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER,
+	C_LETTER, C_LETTER, C_LETTER, C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER,
+};
+
 static enum cls classify(int32_t cp)
 {
-	if (cp < 0x80) {
-		if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'))
-			return C_LETTER;
-		if (cp >= '0' && cp <= '9')
-			return C_DIGIT;
-		switch (cp) {
-		case '\n': return C_NEWLINE;
-		case ' ': case '\t': case '\r': case '\f': case '\v': return C_SPACE;
-		case '\'': case '`': return C_APOS;
-		case '-': return C_HYPHEN;
-		case '.': return C_DOT;
-		case ',': return C_COMMA;
-		case '!': return C_SENTEND;
-		case '?': return C_QUESTION;
-		case ';': case ':': case '(': case ')': case '[': case ']': case '"': case '/':
-			return C_CLAUSE;
-		case '#': return C_HASH;
-		case '@': return C_AT;
-		case '_': return C_UNDERSCORE;
-		default: return C_OTHER;
-		}
-	}
+	if (cp < 0x80)
+		return cp < 0 ? C_OTHER : (enum cls)ascii_cls[cp];
 	switch (cp) {
 	case 0x2019: case 0x2018: case 0x02bc: case 0x00b4: return C_APOS;
 	case 0x2010: case 0x2011: return C_HYPHEN;
@@ -147,6 +149,13 @@ static int emit(struct ana_tokens *t, const struct scan *sc, size_t from, size_t
 		return CORE_ENOMEM;
 	start = t->buf_len;
 	for (size_t i = from; i < to;) {
+		unsigned char b = sc->s[i];
+		if (b < 0x80 && b != '\'' && b != '`' && b != '-') {
+			t->buf[t->buf_len++] = (char)b; /* most characters: as they are */
+			nchars++;
+			i++;
+			continue;
+		}
 		size_t l;
 		int32_t cp = cp_at(sc, i, &l);
 		enum cls c = classify(cp);
