@@ -845,7 +845,7 @@ static int prepare2(struct state *ws, struct ana_text_worker *tw, struct slot *s
 		s->tok_feat[i] = s->tok_new[i] = 0;
 		if ((k->kind != ANA_TOK_WORD && k->kind != ANA_TOK_HASHTAG) || s->li < 0)
 			continue;
-		int known = ana_text_term_peek(tx, tw, s->li, ana_tok_str(&s->toks, i), k->len,
+		int known = ana_text_term_peek(tx, tw, s->li, ana_tok_str(&s->toks, i), k->len, k->hash,
 					       &s->tok_stem[i], &s->tok_surf[i]);
 		if (known < 0)
 			goto out;

@@ -248,7 +248,7 @@ static const struct ana_cue *longest_at(const struct ana_lexicon *lx, const stru
 {
 	const struct ana_cue *best = NULL;
 	const char *s = ana_tok_str(t, p);
-	uint32_t id = ana_intern_get(&lx->first, s, t->v[p].len);
+	uint32_t id = ana_intern_get_h(&lx->first, s, t->v[p].len, t->v[p].hash);
 
 	for (uint32_t i = id != ANA_NOID ? lx->head[id] : ANA_NOID; i != ANA_NOID; i = lx->cues[i].next)
 		if ((!best || lx->cues[i].n_words > best->n_words) && cue_at(&lx->cues[i], t, p))

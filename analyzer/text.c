@@ -175,6 +175,7 @@ static int emit(struct ana_tokens *t, const struct scan *sc, size_t from, size_t
 		.off = (uint32_t)start, .len = (uint32_t)(t->buf_len - 1 - start),
 		.sent = sent, .clause = clause, .kind = (uint16_t)kind,
 		.nchars = (uint16_t)(nchars > UINT16_MAX ? UINT16_MAX : nchars),
+		.hash = ana_intern_hash(t->buf + start, t->buf_len - 1 - start),
 	};
 	t->n++;
 	return 0;
@@ -692,15 +693,16 @@ static uint32_t cached(struct ana_text *tx, struct ana_lang *lg, const char *wor
 }
 
 /* Words that are never terms: shorter than two characters, or a stopword. */
+/* h: ana_intern_hash of the word. */
 static int not_a_term(const struct ana_text *tx, const struct ana_lang *lg, const char *word,
-		      size_t len)
+		      size_t len, uint32_t h)
 {
 	size_t nchars = 0;
 
 	for (size_t i = 0; i < len && nchars < 2; i++)
 		nchars += ((unsigned char)word[i] & 0xc0) != 0x80;
-	return nchars < 2 || ana_intern_get(&tx->stop, word, len) != ANA_NOID ||
-	       (lg->own_stop && ana_intern_get(lg->own_stop, word, len) != ANA_NOID);
+	return nchars < 2 || ana_intern_get_h(&tx->stop, word, len, h) != ANA_NOID ||
+	       (lg->own_stop && ana_intern_get_h(lg->own_stop, word, len, h) != ANA_NOID);
 }
 
 int ana_text_term(struct ana_text *tx, int li, const char *word, size_t len, uint32_t *stem,
@@ -711,7 +713,7 @@ int ana_text_term(struct ana_text *tx, int li, const char *word, size_t len, uin
 	*stem = ANA_NOID;
 	if (surf)
 		*surf = ANA_NOID;
-	if (not_a_term(tx, lg, word, len))
+	if (not_a_term(tx, lg, word, len, ana_intern_hash(word, len)))
 		return 0;
 	uint32_t id = cached(tx, lg, word, len);
 	if (id == ANA_NOID)
@@ -724,14 +726,14 @@ int ana_text_term(struct ana_text *tx, int li, const char *word, size_t len, uin
 }
 
 int ana_text_term_peek(const struct ana_text *tx, struct ana_text_worker *w, int li,
-		       const char *word, size_t len, uint32_t *stem, uint32_t *surf)
+		       const char *word, size_t len, uint32_t h, uint32_t *stem, uint32_t *surf)
 {
 	const struct ana_lang *lg = &tx->langs[li];
 
 	*stem = *surf = ANA_NOID;
-	if (not_a_term(tx, lg, word, len))
+	if (not_a_term(tx, lg, word, len, h))
 		return 1;
-	uint32_t id = ana_intern_get(&lg->surf, word, len);
+	uint32_t id = ana_intern_get_h(&lg->surf, word, len, h);
 	if (id != ANA_NOID) {
 		*stem = lg->stem[id];
 		*surf = id;
@@ -871,7 +873,7 @@ void ana_text_detect_tokens_with(const struct ana_text *tx, struct ana_text_work
 		if (t->v[i].kind != ANA_TOK_WORD)
 			continue;
 		words++;
-		uint32_t id = ana_intern_get(&tx->fw, ana_tok_str(t, i), t->v[i].len);
+		uint32_t id = ana_intern_get_h(&tx->fw, ana_tok_str(t, i), t->v[i].len, t->v[i].hash);
 		if (id == ANA_NOID)
 			continue;
 		uint8_t m = tx->fw_lang[id];

@@ -31,6 +31,7 @@ struct ana_token {
 	uint32_t clause;   /* clause index over the whole text (commas, ';', ':' split) */
 	uint16_t kind;     /* enum ana_tok_kind */
 	uint16_t nchars;   /* code points, saturating */
+	uint32_t hash;     /* ana_intern_hash of the text: looked up in several interns */
 };
 
 /* Tokens of one text. Reused across items (ana_tokenize resets it) so the hot loop
@@ -164,7 +165,8 @@ void ana_text_detect_tokens_with(const struct ana_text *tx, struct ana_text_work
  * that stem is known already (what ana_text_term will give), else ANA_NOID; the merge
  * then calls ana_text_term for it. -1 on no memory. */
 int ana_text_term_peek(const struct ana_text *tx, struct ana_text_worker *w, int li,
-		       const char *word, size_t len, uint32_t *stem, uint32_t *surf);
+		       const char *word, size_t len, uint32_t hash, uint32_t *stem,
+		       uint32_t *surf); /* hash: the token's (ana_intern_hash of word) */
 /* Whether the known surface id of language li may be a theme feature (cached
  * ana_text_is_feature). */
 static inline int ana_text_surf_feature(const struct ana_text *tx, int li, uint32_t surf)

@@ -125,13 +125,23 @@ static int rehash(struct ana_intern *in, size_t n_slots)
 	return 0;
 }
 
-uint32_t ana_intern_get(const struct ana_intern *in, const char *s, size_t len)
+uint32_t ana_intern_hash(const char *s, size_t len)
+{
+	return str_hash(s, len);
+}
+
+uint32_t ana_intern_get_h(const struct ana_intern *in, const char *s, size_t len, uint32_t h)
 {
 	size_t slot;
 
 	if (!in->n_slots)
 		return ANA_NOID;
-	return lookup(in, s, len, str_hash(s, len), &slot);
+	return lookup(in, s, len, h, &slot);
+}
+
+uint32_t ana_intern_get(const struct ana_intern *in, const char *s, size_t len)
+{
+	return ana_intern_get_h(in, s, len, str_hash(s, len));
 }
 
 uint32_t ana_intern_put(struct ana_intern *in, const char *s, size_t len, int *is_new)

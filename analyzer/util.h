@@ -49,6 +49,10 @@ void ana_intern_release(struct ana_intern *in);
 uint32_t ana_intern_put(struct ana_intern *in, const char *s, size_t len, int *is_new);
 /* Id of s[0..len) or ANA_NOID when absent. */
 uint32_t ana_intern_get(const struct ana_intern *in, const char *s, size_t len);
+/* The same with the hash of s[0..len) (ana_intern_hash) computed once by the caller,
+ * for a word looked up in several interns. */
+uint32_t ana_intern_hash(const char *s, size_t len);
+uint32_t ana_intern_get_h(const struct ana_intern *in, const char *s, size_t len, uint32_t h);
 static inline const char *ana_intern_str(const struct ana_intern *in, uint32_t id)
 {
 	return in->chars + in->off[id];
