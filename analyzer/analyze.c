@@ -395,8 +395,10 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 	rec->n_stances = (uint32_t)n;
 	rec->stances = NULL;
 	rec->weak_amb = 0xff;
-	if (n == 0 && !declared) {
-		/* General, unless its theme lends the best ambition it almost reached. */
+	if (n == 0 && !declared && it->declared_stance == CORE_STANCE_NONE) {
+		/* General, unless its theme lends the best ambition it almost reached. A
+		 * respondent who gave a stance but no ambition is lent none: a lent row
+		 * would carry the analysis's stance over theirs. */
 		size_t best = na;
 		for (size_t a = 0; a < na; a++)
 			if (st->scores[a].x > 0 && (best == na || st->scores[a].x > st->scores[best].x))
@@ -1317,6 +1319,21 @@ static int same_term(const struct ana_text *tx, uint32_t x, uint32_t y)
 	       variants(ana_intern_str(&tx->stems, x), ana_intern_str(&tx->stems, y));
 }
 
+/* Stance cues cluster but name no theme: a term is no label or top term when it is a
+ * stopword or a cue, or a phrase with a cue in it ("friendly staff"). */
+static int names_no_subject(const struct ana_text *tx, uint32_t stem)
+{
+	uint32_t a, b;
+	const char *surf = ana_text_surface(tx, stem);
+
+	if (ana_text_is_stop(tx, surf, strlen(surf)) || ana_text_is_cue(tx, surf, strlen(surf)))
+		return 1;
+	if (!ana_text_pair_parts(tx, stem, &a, &b))
+		return 0;
+	const char *sa = ana_text_surface(tx, a), *sb = ana_text_surface(tx, b);
+	return ana_text_is_cue(tx, sa, strlen(sa)) || ana_text_is_cue(tx, sb, strlen(sb));
+}
+
 static void theme_terms(const struct ana_text *tx, const struct ana_matrix *m, const float *cent,
 			struct theme_build *tb)
 {
@@ -1336,8 +1353,7 @@ static void theme_terms(const struct ana_text *tx, const struct ana_matrix *m, c
 			break;
 		used[best] = 1;
 		uint32_t stem = m->term_stem[best], a, b;
-		const char *surf = ana_text_surface(tx, stem);
-		if (ana_text_is_stop(tx, surf, strlen(surf)))
+		if (names_no_subject(tx, stem))
 			continue;
 		if (ana_text_pair_parts(tx, stem, &a, &b)) {
 			/* A significant phrase reads better than its words: it takes the

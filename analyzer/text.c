@@ -359,9 +359,13 @@ static int load_words(struct ana_intern *set, const unsigned char *data, size_t 
 	return load_words_mask(set, data, len, NULL, 0, 0);
 }
 
-/* The one-word support, objection and agreement cues of the stance lexicons ("steun*",
- * "bezwaar"): they say how someone feels, not what about. Evaluative words that name a
- * subject ("s- crime") stay features. The lexicons are parsed by stance.c, once. */
+/* The one-word cues of the stance lexicons say how someone feels, not what about, so
+ * they never name a theme (ana_text_is_cue). Agreement with the ambition itself
+ * ("steun*", "bezwaar", "agree") is no clustering feature either: it would part
+ * supporters from objectors instead of subjects. Evaluative words are: what people
+ * praise or regret tells their subjects apart too ("friendly", "rude" go with staff,
+ * "clean" with a ward), and a reaction made of such words alone would otherwise have
+ * nothing to cluster on. The lexicons are parsed by stance.c, once. */
 static int load_cues(struct ana_text *tx, struct core_err *err)
 {
 	struct ana_lexicons lxs;
@@ -373,7 +377,8 @@ static int load_cues(struct ana_text *tx, struct core_err *err)
 		const struct ana_cue *c = &lxs.all.cues[i];
 		if (c->kind != ANA_CUE_POLAR || c->subject || c->n_words != 1)
 			continue;
-		struct ana_intern *set = c->prefix[0] ? &tx->cue_prefix : &tx->nofeat;
+		struct ana_intern *set = c->agree ? (c->prefix[0] ? &tx->agree_prefix : &tx->agree)
+						  : (c->prefix[0] ? &tx->cue_prefix : &tx->cues);
 		if (ana_intern_put(set, c->words[0], strlen(c->words[0]), NULL) == ANA_NOID)
 			rc = core_err_set(err, CORE_ENOMEM, "cannot set up text analysis: out of memory");
 	}
@@ -432,7 +437,10 @@ struct ana_text *ana_text_new(struct core_err *err)
 	ana_intern_init(&tx->stop_de);
 	ana_intern_init(&tx->stop_fr);
 	ana_intern_init(&tx->nofeat);
+	ana_intern_init(&tx->cues);
 	ana_intern_init(&tx->cue_prefix);
+	ana_intern_init(&tx->agree);
+	ana_intern_init(&tx->agree_prefix);
 	ana_intern_init(&tx->pair_surf);
 	if (load_words(&tx->stop, ana_embed_stop_nl, ana_embed_stop_nl_len) != 0 ||
 	    load_words(&tx->stop, ana_embed_stop_en, ana_embed_stop_en_len) != 0 ||
@@ -484,7 +492,10 @@ void ana_text_free(struct ana_text *tx)
 	ana_intern_release(&tx->stop_de);
 	ana_intern_release(&tx->stop_fr);
 	ana_intern_release(&tx->nofeat);
+	ana_intern_release(&tx->cues);
 	ana_intern_release(&tx->cue_prefix);
+	ana_intern_release(&tx->agree);
+	ana_intern_release(&tx->agree_prefix);
 	free(tx->best);
 	free(tx->pair_a);
 	free(tx->pair_b);
@@ -554,21 +565,34 @@ int ana_text_lang(struct ana_text *tx, const char *code)
 int ana_text_is_stop(const struct ana_text *tx, const char *word, size_t len)
 {
 	return ana_intern_get(&tx->stop, word, len) != ANA_NOID ||
-	       ana_intern_get(&tx->nofeat, word, len) != ANA_NOID;
+	       ana_intern_get(&tx->nofeat, word, len) != ANA_NOID ||
+	       ana_intern_get(&tx->agree, word, len) != ANA_NOID ||
+	       ana_intern_get(&tx->cues, word, len) != ANA_NOID;
+}
+
+/* Whether some prefix of word is in set: a few hash lookups instead of a comparison
+ * with every listed prefix (the lexicons hold a few hundred). */
+static int has_prefix_in(const struct ana_intern *set, const char *word, size_t len)
+{
+	for (size_t l = 1; set->n && l <= len; l++)
+		if (ana_intern_get(set, word, l) != ANA_NOID)
+			return 1;
+	return 0;
 }
 
 int ana_text_is_feature(const struct ana_text *tx, const char *word, size_t len)
 {
-	if (ana_intern_get(&tx->nofeat, word, len) != ANA_NOID)
-		return 0;
-	/* Every prefix of the word against the set: a few hash lookups instead of a
-	 * comparison with every listed prefix (the lexicons hold a few hundred). */
-	if (tx->cue_prefix.n == 0)
-		return 1;
-	for (size_t l = 1; l <= len; l++)
-		if (ana_intern_get(&tx->cue_prefix, word, l) != ANA_NOID)
-			return 0;
-	return 1;
+	return ana_intern_get(&tx->nofeat, word, len) == ANA_NOID &&
+	       ana_intern_get(&tx->agree, word, len) == ANA_NOID &&
+	       !has_prefix_in(&tx->agree_prefix, word, len);
+}
+
+int ana_text_is_cue(const struct ana_text *tx, const char *word, size_t len)
+{
+	return ana_intern_get(&tx->cues, word, len) != ANA_NOID ||
+	       ana_intern_get(&tx->agree, word, len) != ANA_NOID ||
+	       has_prefix_in(&tx->cue_prefix, word, len) ||
+	       has_prefix_in(&tx->agree_prefix, word, len);
 }
 
 static int is_upper(int32_t cp)

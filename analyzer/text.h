@@ -76,9 +76,12 @@ struct ana_text {
 	 * detection counts the function words only one language uses. */
 	struct ana_intern fw;
 	uint8_t fw_lang[ANA_FW_MAX];
-	struct ana_intern nofeat; /* domain stopwords and one-word stance cues: kept for
-				   * ambitions and stance, left out of themes */
-	struct ana_intern cue_prefix; /* stance cues "steun*": prefixes, left out too */
+	struct ana_intern nofeat; /* domain stopwords: kept for ambitions and stance, left
+				   * out of themes */
+	struct ana_intern agree;  /* one-word agreement cues ("bezwaar"): left out too */
+	struct ana_intern agree_prefix; /* agreement cues "steun*": prefixes, likewise */
+	struct ana_intern cues;   /* one-word evaluative cues: features, never theme labels */
+	struct ana_intern cue_prefix; /* evaluative cues "waardeer*": prefixes, likewise */
 	struct ana_lang langs[ANA_MAX_LANGS];
 	size_t n_langs;
 	void *textcat;            /* NULL when libexttextcat's data is absent */
@@ -101,11 +104,17 @@ void ana_text_free(struct ana_text *tx);
 /* Language index for code ("nl", "nl-BE" -> "nl"), creating its entry and stemmer on
  * first use; -1 on no memory or too many languages. */
 int ana_text_lang(struct ana_text *tx, const char *code);
-/* 1 when word is a Dutch or English stopword or a domain stopword (label rule). */
+/* 1 when word is a Dutch or English stopword, a domain stopword or a one-word stance
+ * cue listed whole (label rule). */
 int ana_text_is_stop(const struct ana_text *tx, const char *word, size_t len);
 /* 0 when word (folded) may not be a theme feature: a domain stopword ("visie",
- * "gemeente") or a one-word stance cue ("steun", "support", "steunen" via "steun*"). */
+ * "gemeente") or a one-word agreement cue ("support", "bezwaar", "steunen" via
+ * "steun*"). */
 int ana_text_is_feature(const struct ana_text *tx, const char *word, size_t len);
+/* 1 when word (folded) is a one-word stance cue of any kind ("steun", "helpful",
+ * "onveilig"): no theme label or top term, though the evaluative ones are clustering
+ * features (ana_text_is_feature). */
+int ana_text_is_cue(const struct ana_text *tx, const char *word, size_t len);
 /* A copy of text (valid UTF-8) in which each hashtag written in camel case is followed
  * by its words: "#DigitaalAlsStandaard" -> "#DigitaalAlsStandaard digitaal als
  * standaard" (case is folded later). Caller frees; NULL on no memory. */

@@ -83,16 +83,26 @@ static void feature_words_and_language_lists(void **state)
 	struct ana_text *tx = ana_text_new(&err);
 	assert_non_null(tx);
 
-	/* Domain words and one-word stance cues are no theme features... */
+	/* Domain words and one-word agreement cues (whole or by prefix) are no theme
+	 * features... */
 	const char *no[] = {"gemeente", "visie", "ambitie", "overheid", "ertegen", "support",
-			    "bezwaar", "steunen", "steun", "ondersteuning", "agree", "oneens"};
+			    "bezwaar", "steun", "ondersteuning", "agree", "oneens"};
 	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
 		if (ana_text_is_feature(tx, no[i], strlen(no[i])))
 			fail_msg("'%s' should not be a theme feature", no[i]);
-	/* ...topic words are. */
+	/* ...one-word evaluative cues cluster but name no theme (and neither do agreement
+	 * cues)... */
+	const char *cue[] = {"helpful", "friendly", "terrible", "onveilig", "verbeteringen"};
+	for (size_t i = 0; i < sizeof(cue) / sizeof(*cue); i++)
+		if (!ana_text_is_feature(tx, cue[i], strlen(cue[i])) ||
+		    !ana_text_is_cue(tx, cue[i], strlen(cue[i])))
+			fail_msg("'%s' should be a clustering feature and a cue", cue[i]);
+	assert_true(ana_text_is_cue(tx, "steunen", 7) && ana_text_is_cue(tx, "bezwaar", 7));
+	/* ...topic words are features and no cues. */
 	const char *yes[] = {"loket", "privacy", "digid", "wachttijd", "telefoon", "ouderen"};
 	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
-		if (!ana_text_is_feature(tx, yes[i], strlen(yes[i])))
+		if (!ana_text_is_feature(tx, yes[i], strlen(yes[i])) ||
+		    ana_text_is_cue(tx, yes[i], strlen(yes[i])))
 			fail_msg("'%s' should be a theme feature", yes[i]);
 	/* Label rule: domain words count as stopwords there. */
 	assert_true(ana_text_is_stop(tx, "gemeente", 8));
@@ -455,19 +465,42 @@ static const char *label_of(const struct snap *s, const char *id)
 
 /* ---------------------------------------------------------------- themes */
 
+/* Stores PER_SUBJECT items of each subject (text_fn) in order and analyses them into
+ * three themes (seed 7), snapshot in a. */
+static void three_themes(struct fixture *f, void (*text_fn)(int s, int i, char *buf, size_t cap),
+			 struct snap *a)
+{
+	struct core_err err = {0};
+	struct ana_opts opts = {.seed = 7, .themes = 3};
+
+	fill_with(f->db, f->src, PER_SUBJECT, 0, text_fn);
+	if (ana_run(f->db, &f->cfg, &opts, NULL, &err) != 0)
+		fail_msg("ana_run: %s", err.msg);
+	take(f->db, a);
+	assert_int_equal(a->n_themes, 3);
+}
+
+/* Every subject of fill_with is one theme. */
+static void assert_subject_per_theme(const struct snap *a)
+{
+	for (int s = 0; s < 3; s++) {
+		char ext[32];
+		snprintf(ext, sizeof(ext), "s%d-00", s);
+		const char *th = theme_of(a, ext);
+		for (int i = 1; i < PER_SUBJECT; i++) {
+			snprintf(ext, sizeof(ext), "s%d-%02d", s, i);
+			assert_string_equal(theme_of(a, ext), th);
+		}
+	}
+}
+
 static void labels_are_topics(void **state)
 {
 	struct fixture *f = *state;
 	struct core_err err = {0};
-	struct ana_opts opts = {.seed = 7, .themes = 3};
 	static struct snap a;
 
-	fill(f->db, f->src, PER_SUBJECT, 0);
-	if (ana_run(f->db, &f->cfg, &opts, NULL, &err) != 0)
-		fail_msg("ana_run: %s", err.msg);
-	take(f->db, &a);
-	assert_int_equal(a.n_themes, 3);
-
+	three_themes(f, text_of, &a);
 	struct ana_text *tx = ana_text_new(&err);
 	assert_non_null(tx);
 	int nl = ana_text_lang(tx, "nl");
@@ -483,7 +516,8 @@ static void labels_are_topics(void **state)
 		size_t nw = 0;
 		snprintf(copy, sizeof(copy), "%s", a.label[t]);
 		for (char *w = strtok(copy, ", "); w; w = strtok(NULL, ", ")) {
-			if (ana_text_is_stop(tx, w, strlen(w)) || !ana_text_is_feature(tx, w, strlen(w)))
+			if (ana_text_is_stop(tx, w, strlen(w)) || !ana_text_is_feature(tx, w, strlen(w)) ||
+			    ana_text_is_cue(tx, w, strlen(w)))
 				fail_msg("label '%s' has the non-topic word '%s'", a.label[t], w);
 			assert_true(nw < 8);
 			const char *st = ana_text_stem(tx, "nl", w, strlen(w));
@@ -498,7 +532,8 @@ static void labels_are_topics(void **state)
 		/* Top terms carry no stance or domain word either. */
 		snprintf(copy, sizeof(copy), "%s", a.terms[t]);
 		for (char *w = strtok(copy, "| "); w; w = strtok(NULL, "| "))
-			assert_true(ana_text_is_feature(tx, w, strlen(w)));
+			assert_true(ana_text_is_feature(tx, w, strlen(w)) &&
+				    !ana_text_is_cue(tx, w, strlen(w)));
 		found_phrase |= strstr(a.terms[t], "digitale kluis") != NULL;
 		/* Three to five quotes, all different items. */
 		assert_true(a.n_quotes[t] >= 3 && a.n_quotes[t] <= 5);
@@ -509,16 +544,39 @@ static void labels_are_topics(void **state)
 	(void)nl;
 	/* "digitale kluis" recurs as a pair: a significant bigram, offered as a phrase. */
 	assert_true(found_phrase);
-	/* Every subject is one theme. */
-	for (int s = 0; s < 3; s++) {
-		char ext[32];
-		snprintf(ext, sizeof(ext), "s%d-00", s);
-		const char *th = theme_of(&a, ext);
-		for (int i = 1; i < PER_SUBJECT; i++) {
-			snprintf(ext, sizeof(ext), "s%d-%02d", s, i);
-			assert_string_equal(theme_of(&a, ext), th);
-		}
+	assert_subject_per_theme(&a);
+	ana_text_free(tx);
+}
+
+/* Item i of subject s with evaluative stance cues of its own in every text, so that
+ * they outweigh every subject word in the theme's centroid. Cues by prefix
+ * ("verbeter*"), which no stopword list holds. */
+static const char *const subj_cues[3][2] = {{"complimenten", "verbeteringen"},
+					    {"beperkingen", "bezuinigingen"},
+					    {"investeringen", "verdriet"}};
+static void text_with_cues(int s, int i, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s en %s: %s %s, echt %s.", subj_cues[s][0], subj_cues[s][1],
+		 subj_a[s][i % 4], subj_b[s][i % 5], subj_cues[s][i % 2]);
+}
+
+static void cues_cluster_but_name_no_theme(void **state)
+{
+	struct fixture *f = *state;
+	struct core_err err = {0};
+	static struct snap a;
+
+	three_themes(f, text_with_cues, &a);
+	struct ana_text *tx = ana_text_new(&err);
+	assert_non_null(tx);
+	for (size_t t = 0; t < a.n_themes; t++) {
+		char copy[512];
+		snprintf(copy, sizeof(copy), "%s|%s", a.label[t], a.terms[t]);
+		for (char *w = strtok(copy, "|, "); w; w = strtok(NULL, "|, "))
+			if (ana_text_is_cue(tx, w, strlen(w)))
+				fail_msg("theme '%s' [%s] names the cue '%s'", a.label[t], a.terms[t], w);
 	}
+	assert_subject_per_theme(&a);
 	ana_text_free(tx);
 }
 
@@ -935,6 +993,7 @@ int test_themes(void)
 		cmocka_unit_test(near_dups_many),
 		cmocka_unit_test(idmap_ids),
 		cmocka_unit_test_setup_teardown(labels_are_topics, setup, teardown),
+		cmocka_unit_test_setup_teardown(cues_cluster_but_name_no_theme, setup, teardown),
 		cmocka_unit_test_setup_teardown(shuffled_order_same_themes, setup, teardown),
 		cmocka_unit_test_setup_teardown(ids_carry_across_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(subthemes_split_sub_subjects, setup, teardown),
