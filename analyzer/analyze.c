@@ -395,10 +395,9 @@ static int item_stances(struct state *st, const struct core_item *it, struct ite
 	rec->n_stances = (uint32_t)n;
 	rec->stances = NULL;
 	rec->weak_amb = 0xff;
-	if (n == 0 && !declared && it->declared_stance == CORE_STANCE_NONE) {
-		/* General, unless its theme lends the best ambition it almost reached. A
-		 * respondent who gave a stance but no ambition is lent none: a lent row
-		 * would carry the analysis's stance over theirs. */
+	if (n == 0 && !declared) {
+		/* General, unless its theme lends the best ambition it almost reached (with
+		 * the respondent's own stance when they gave one, below). */
 		size_t best = na;
 		for (size_t a = 0; a < na; a++)
 			if (st->scores[a].x > 0 && (best == na || st->scores[a].x > st->scores[best].x))

@@ -43,6 +43,7 @@ I items --json >items.json
 eval "$(python3 - <<'PY'
 import json
 t = json.load(open("themes.json")); d = json.load(open("items.json"))
+t = [x for x in t if not x.get("parent")]  # top-level themes; subthemes follow their parent
 item, amb, old = next((i["id"], a["code"], a["stance"]) for i in d for a in i["ambitions"] if a["origin"] == "analysis")
 t1, t2, t3 = t[0]["id"], t[1]["id"], t[2]["id"]
 hide = [i["id"] for i in d if i["theme"] == t1 and i["id"] != item][0]
