@@ -3,6 +3,9 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "analyzer.h"
 #include "cli.h"
@@ -96,6 +99,15 @@ int cmd_analyze(struct cli *cli, int argc, char **argv)
 		return rc;
 	opts.seed = seed >= 0 ? (uint64_t)seed : cli->cfg.analysis.seed;
 	opts.themes = themes > 0 ? (int)themes : cli->cfg.analysis.themes;
+#ifdef __GLIBC__
+	/* One run that builds large arrays and frees them stage after stage: keep freed
+	 * memory for the next stage instead of handing it back to the kernel and faulting
+	 * it in again (page faults were 9% of the CPU at 100k items; this command exits
+	 * when the run is done). */
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
+	mallopt(M_TOP_PAD, 64 << 20);
+#endif
 	if (ana_run(cli->db, &cli->cfg, &opts, &rep, &err))
 		return cli_fail(&err);
 	if (json)
