@@ -42,6 +42,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		{"ambition", required_argument, 0, 'M'}, {"stance", required_argument, 0, 'S'},
 		{"group", required_argument, 0, 'G'},   {"encoding", required_argument, 0, 'e'},
 		{"delimiter", required_argument, 0, 'd'}, {"dry-run", no_argument, 0, 'n'},
+		{"lang", required_argument, 0, 'L'},    {"lang-column", required_argument, 0, 'C'},
 		{0}};
 	struct col_import_opts o = {0};
 	struct col_import_report rep = {0};
@@ -71,6 +72,13 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		case 'M': o.col_ambition = optarg; break;
 		case 'S': o.col_stance = optarg; break;
 		case 'G': o.col_group = optarg; break;
+		case 'C': o.col_lang = optarg; break;
+		case 'L':
+			if (!col_lang_code_valid(optarg, strlen(optarg)))
+				return cli_usage("import", "--lang needs a language code such as nl, en, "
+							   "de or fr, not '%s'", optarg);
+			o.lang = optarg;
+			break;
 		case 'e':
 			if (strcasecmp(optarg, "utf-8") && strcasecmp(optarg, "utf8") &&
 			    strcasecmp(optarg, "windows-1252") && strcasecmp(optarg, "cp1252") &&

@@ -55,6 +55,9 @@ static const struct cli_option import_opts[] = {
 			   "\"ambition\")"},
 	{"--stance COL", "column with the respondent's stance (default \"stance\")"},
 	{"--group COL", "column with the respondent group (default \"group\")"},
+	{"--lang L", "the reactions' language (nl, en, ...) where a row gives none; default: "
+		     "detected per text"},
+	{"--lang-column COL", "column with each reaction's language code (default \"lang\")"},
 	{"--encoding E", "utf-8 (default) or windows-1252"},
 	{"--delimiter C", "CSV delimiter: ',', ';' or 'tab' (default: detected)"},
 	{"--dry-run", "check everything, store nothing"},

@@ -81,7 +81,16 @@ struct col_import_opts {
 	 * total for a file that does not grow while it is read. */
 	void (*progress)(uint64_t done, uint64_t total, void *ctx);
 	void *progress_ctx;
+	/* appended (issue 5): the column with each reaction's language (NULL = default
+	 * "lang", used when present), and the language of rows without one (NULL: none,
+	 * the analysis detects it). Both a code such as nl, en or en-GB. */
+	const char *col_lang;
+	const char *lang;
 };
+
+/* 1 when s is a language code: two or three letters, optionally '-' or '_' and a region
+ * or script of up to eight letters or digits ("nl", "en-GB", "sr_Latn"). */
+int col_lang_code_valid(const char *s, size_t n);
 
 struct col_reject {
 	size_t row;             /* 1-based data row (CSV: line of the header is row 0) */

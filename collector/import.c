@@ -26,10 +26,10 @@
 #define IMPORT_MAX_REJECTS 1000                  /* reasons kept; all are counted */
 #define IMPORT_CHUNK 65536
 
-enum role { R_TEXT, R_ID, R_TIME, R_AUTHOR, R_AMBITION, R_STANCE, R_GROUP, N_ROLES };
+enum role { R_TEXT, R_ID, R_TIME, R_AUTHOR, R_AMBITION, R_STANCE, R_GROUP, R_LANG, N_ROLES };
 
 static const char *const role_default[N_ROLES] = {
-	"text", "id", "time", "author", "ambition", "stance", "group",
+	"text", "id", "time", "author", "ambition", "stance", "group", "lang",
 };
 
 /* One value of a row: bytes (not necessarily NUL-terminated), absent when !present. */
@@ -79,6 +79,24 @@ struct imp {
 };
 
 /* ---------------------------------------------------------------- small helpers */
+
+int col_lang_code_valid(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && isalpha((unsigned char)s[i]))
+		i++;
+	if (i < 2 || i > 3)
+		return 0;
+	if (i == n)
+		return 1;
+	if (s[i] != '-' && s[i] != '_')
+		return 0;
+	size_t j = ++i;
+	while (i < n && isalnum((unsigned char)s[i]))
+		i++;
+	return i == n && i - j >= 1 && i - j <= 8;
+}
 
 static int is_ws(unsigned char c)
 {
@@ -447,6 +465,20 @@ static int import_row(struct imp *im, size_t row, const struct val v[N_ROLES])
 	if (take_trimmed(&v[R_AUTHOR], &it.author) != 0 || take_trimmed(&v[R_GROUP], &it.group) != 0)
 		goto nomem;
 	for (char *p = it.group; p && *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+
+	/* The reaction's language, else the file's (--lang): a short text then keeps it
+	 * instead of the analysis's default. */
+	if (take_trimmed(&v[R_LANG], &it.lang) != 0)
+		goto nomem;
+	if (it.lang && !col_lang_code_valid(it.lang, strlen(it.lang))) {
+		clip(it.lang, strlen(it.lang), c1);
+		reject(im, row, "unknown language '%s' (use a code such as nl, en, de or fr)", c1);
+		goto out;
+	}
+	if (!it.lang && im->opts->lang && *im->opts->lang && !(it.lang = core_strdup(im->opts->lang)))
+		goto nomem;
+	for (char *p = it.lang; p && *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 
 	/* The external id: the id column, else derived from the content. A content id is
@@ -1264,6 +1296,7 @@ int col_import_file(struct core_db *db, const struct core_config *cfg,
 	cols[R_AMBITION] = opts->col_ambition;
 	cols[R_STANCE] = opts->col_stance;
 	cols[R_GROUP] = opts->col_group;
+	cols[R_LANG] = opts->col_lang;
 	for (int r = 0; r < N_ROLES; r++) {
 		im.explicit_col[r] = cols[r] && *cols[r];
 		im.names[r] = im.explicit_col[r] ? cols[r] : role_default[r];

@@ -133,7 +133,7 @@ static void assert_reason(const struct fx *f, size_t row, const char *part)
 
 /* A copy of the stored items, for assertions. */
 struct got {
-	char source[64], ext[128], text[512], pub[24], author[64], group[64], ambs[64];
+	char source[64], ext[128], text[512], pub[24], author[64], group[64], ambs[64], lang[16];
 	enum core_stance stance;
 };
 struct got_list {
@@ -157,6 +157,7 @@ static int collect_cb(const struct core_item_view *v, void *ctx)
 	snprintf(g->pub, sizeof g->pub, "%s", it->published_at ? it->published_at : "");
 	snprintf(g->author, sizeof g->author, "%s", it->author ? it->author : "");
 	snprintf(g->group, sizeof g->group, "%s", it->group ? it->group : "");
+	snprintf(g->lang, sizeof g->lang, "%s", it->lang ? it->lang : "");
 	for (size_t i = 0; i < it->declared_ambitions.n; i++) {
 		size_t len = strlen(g->ambs);
 		snprintf(g->ambs + len, sizeof g->ambs - len, "%s%s", i ? "," : "",
@@ -484,6 +485,40 @@ static void test_stances(void **state)
 	assert_int_equal(by_ext(&l, "5")->stance, CORE_STANCE_NONE);
 }
 
+/* Each row's language from the "lang" column (lowered), the file's (--lang) where a
+ * row has none; a value that is no language code rejects the row. */
+static void test_languages(void **state)
+{
+	struct fx *f = *state;
+	struct got_list l;
+
+	put_str(f, "l.csv",
+		"id,text,lang\n"
+		"1,Een,nl\n"
+		"2,Two,EN-gb\n"
+		"3,Drei,\n"
+		"4,Vier,Nederlands\n");
+	f->o.lang = "de";
+	run_ok(f);
+	assert_int_equal(f->rep.imported, 3);
+	assert_reason(f, 4, "unknown language 'Nederlands' (use a code such as nl, en, de or fr)");
+	items(f, &l);
+	assert_string_equal(by_ext(&l, "1")->lang, "nl");
+	assert_string_equal(by_ext(&l, "2")->lang, "en-gb");
+	assert_string_equal(by_ext(&l, "3")->lang, "de");
+
+	/* Another column name; named but absent is an error, as for every column. */
+	put_str(f, "t.csv", "id,text,taal\n5,Vijf,fr\n");
+	f->o.col_lang = "taal";
+	run_ok(f);
+	items(f, &l);
+	assert_string_equal(by_ext(&l, "5")->lang, "fr");
+	put_str(f, "u.csv", "id,text\n6,Zes\n");
+	f->o.col_lang = "taal";
+	assert_int_not_equal(run(f), 0);
+	assert_non_null(strstr(f->err.msg, "taal"));
+}
+
 static void test_text_and_time_rejects(void **state)
 {
 	struct fx *f = *state;
@@ -672,6 +707,7 @@ int test_import(void)
 		T(test_duplicate_id_in_file),
 		T(test_ambitions),
 		T(test_stances),
+		T(test_languages),
 		T(test_text_and_time_rejects),
 		T(test_cp1252),
 		T(test_invalid_utf8),
