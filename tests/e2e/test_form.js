@@ -3,12 +3,11 @@
 // and an empty text shown as an error beside its field, tied to it for screen readers.
 // No console errors allowed: a CSP violation (inline style or script) would show there.
 'use strict';
-const { spawn, execFileSync } = require('child_process');
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const readline = require('readline');
-const { launch, watchedPage, fail } = require('./lib.js');
+const { launch, watchedPage, startServer, fail } = require('./lib.js');
 
 const INSPRAAK = process.env.INSPRAAK;
 if (!INSPRAAK || !fs.existsSync(INSPRAAK)) {
@@ -39,26 +38,11 @@ fs.writeFileSync(path.join(dir, 'inspraak.json'), JSON.stringify({
   }],
 }));
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(INSPRAAK, ['--config', 'inspraak.json', 'serve', '--listen', '127.0.0.1:0'],
-      { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
-    const timer = setTimeout(() => reject(new Error('serve did not report its address')), 10000);
-    readline.createInterface({ input: proc.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
-      if (!m) reject(new Error(`serve printed '${line}'`));
-      else resolve({ proc, url: m[1] });
-    });
-    proc.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-  });
-}
-
 let server = null;
 process.on('exit', () => { if (server) server.kill('SIGKILL'); });
 
 (async () => {
-  const { proc, url } = await startServer();
+  const { proc, url } = await startServer(INSPRAAK, dir);
   server = proc;
   const browser = await launch();
   let ok = false;

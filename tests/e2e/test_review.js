@@ -4,13 +4,12 @@
 // correction and the hiding are still there, in `themes`, `items --json`, the export
 // and the pages. No console errors allowed: a CSP violation would show there.
 'use strict';
-const { spawn, execFileSync } = require('child_process');
+const { execFileSync } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const readline = require('readline');
-const { launch, watchedPage, fail } = require('./lib.js');
+const { launch, watchedPage, startServer, fail } = require('./lib.js');
 
 const INSPRAAK = process.env.INSPRAAK;
 if (!INSPRAAK || !fs.existsSync(INSPRAAK)) {
@@ -42,21 +41,6 @@ function run(...args) {
   return execFileSync(INSPRAAK, ['--config', 'inspraak.json', ...args], { cwd: dir, encoding: 'utf8' });
 }
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(INSPRAAK, ['--config', 'inspraak.json', 'serve', '--listen', '127.0.0.1:0'],
-      { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
-    const timer = setTimeout(() => reject(new Error('serve did not report its address')), 10000);
-    readline.createInterface({ input: proc.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
-      if (!m) reject(new Error(`serve printed '${line}'`));
-      else resolve({ proc, url: m[1] });
-    });
-    proc.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-  });
-}
-
 let server = null;
 process.on('exit', () => { if (server) server.kill('SIGKILL'); });
 
@@ -73,7 +57,7 @@ process.on('exit', () => { if (server) server.kill('SIGKILL'); });
   const want = amb.stance === 'objection' ? 'support' : 'objection';
   const hidden = items.find((it) => it.id !== target.id && it.theme === theme);
 
-  const { proc, url } = await startServer();
+  const { proc, url } = await startServer(INSPRAAK, dir);
   server = proc;
   const browser = await launch();
   let ok = false;
