@@ -4,11 +4,34 @@ set -euo pipefail
 : "${INSPRAAK:?set INSPRAAK to the inspraak binary}"
 T=$(mktemp -d /tmp/inspraak-cli.XXXXXX)
 FIX_PID=""
+SRV_PID=""
+# stop_server: stops what start_server started (and waits for it).
+stop_server() {
+	if [ -n "$SRV_PID" ]; then
+		kill "$SRV_PID" 2>/dev/null || true
+		wait "$SRV_PID" 2>/dev/null || true
+		SRV_PID=""
+	fi
+}
 cleanup() {
+	stop_server
 	[ -n "$FIX_PID" ] && kill "$FIX_PID" 2>/dev/null || true
 	rm -rf "$T"
 }
 trap cleanup EXIT
+
+# start_server CONFIG [ADDRESS]: starts `inspraak serve` on ADDRESS (default
+# 127.0.0.1:0, a free port); sets URL and PORT. Reading the line it prints once it
+# listens is the wait.
+start_server() {
+	exec 4< <(exec "$INSPRAAK" --config "$1" serve --listen "${2:-127.0.0.1:0}" 2>>"$T/serve.err")
+	SRV_PID=$!
+	local line
+	read -r -t 10 line <&4 || fail "serve did not report its address"
+	[[ "$line" =~ ^listening\ on\ (http://[0-9.]+:([0-9]+))$ ]] || fail "serve printed '$line'"
+	URL=${BASH_REMATCH[1]}
+	PORT=${BASH_REMATCH[2]}
+}
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 

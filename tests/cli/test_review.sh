@@ -14,15 +14,6 @@ source "$(dirname "$0")/lib.sh"
 SRC=${SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$T"
 
-SRV_PID=""
-stop_server() {
-	if [ -n "$SRV_PID" ]; then
-		kill "$SRV_PID" 2>/dev/null || true
-		wait "$SRV_PID" 2>/dev/null || true
-		SRV_PID=""
-	fi
-}
-trap 'stop_server; cleanup' EXIT
 
 TOKEN=review-test-token-0123456789abcdef
 HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
@@ -122,11 +113,7 @@ expect 0 I review token bert
 contains "$T/out" '"name": "bert", "token_sha256": "'
 
 # --- the pages
-exec 4< <(exec "$INSPRAAK" --config cfg.json serve --listen 127.0.0.1:0 2>>"$T/serve.err")
-SRV_PID=$!
-read -r -t 10 line <&4 || fail "serve did not report its address"
-[[ "$line" =~ ^listening\ on\ (http://127\.0\.0\.1:[0-9]+)$ ]] || fail "serve printed '$line'"
-URL=${BASH_REMATCH[1]}
+start_server cfg.json
 code() { curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' "$@"; }
 
 [ "$(code "$URL/review")" = 303 ] || fail "no session: not redirected"
@@ -187,10 +174,7 @@ stop_server
 # --- from another machine: refused unless review.allow_remote (skipped without an address)
 IP=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$' | grep -v '^127\.' | head -1 || true)
 if [ -n "$IP" ]; then
-	exec 4< <(exec "$INSPRAAK" --config cfg.json serve --listen 0.0.0.0:0 2>>"$T/serve.err")
-	SRV_PID=$!
-	read -r -t 10 line <&4 || fail "serve did not report its address"
-	PORT=${line##*:}
+	start_server cfg.json 0.0.0.0:0
 	[ "$(code "http://$IP:$PORT/review/login")" = 403 ] || fail "a remote client reached the review pages"
 	contains "$T/body" "review.allow_remote"
 	[ "$(code "http://127.0.0.1:$PORT/review/login")" = 200 ] || fail "loopback refused"

@@ -13,26 +13,6 @@ command -v curl >/dev/null || { echo "FAIL: curl is not installed" >&2; exit 1; 
 source "$(dirname "$0")/lib.sh"
 cd "$T"
 
-SRV_PID=""
-stop_server() {
-	if [ -n "$SRV_PID" ]; then
-		kill "$SRV_PID" 2>/dev/null || true
-		wait "$SRV_PID" 2>/dev/null || true
-		SRV_PID=""
-	fi
-}
-trap 'stop_server; cleanup' EXIT
-
-# start_server CONFIG: starts serve on a free port; sets URL. Reading the line it prints
-# once it listens is the wait.
-start_server() {
-	exec 4< <(exec "$INSPRAAK" --config "$1" serve --listen 127.0.0.1:0 2>>"$T/serve.err")
-	SRV_PID=$!
-	local line
-	read -r -t 10 line <&4 || fail "serve did not report its address"
-	[[ "$line" =~ ^listening\ on\ (http://127\.0\.0\.1:[0-9]+)$ ]] || fail "serve printed '$line'"
-	URL=${BASH_REMATCH[1]}
-}
 
 cat >cfg.json <<'EOF'
 {
