@@ -126,6 +126,8 @@ _Static_assert(N_MIGRATIONS == CORE_DB_SCHEMA_VERSION, "schema version and migra
 
 /* How many runs keep their per-item results; older runs keep only their themes. */
 #define KEEP_RUN_RESULTS 3
+#define STORE_BUSY_MS 5000          /* how long a connection waits for the write lock */
+#define STORE_CACHE_KIB "-32768"    /* page cache per connection (PRAGMA cache_size) */
 
 enum stmt {
 	ST_ITEM_FIND, ST_ITEM_INSERT, ST_ITEM_UPDATE, ST_DECLARED_INSERT, ST_SOURCE_FIND,
@@ -267,7 +269,7 @@ struct core_db *core_db_open(const char *path, struct core_err *err)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	sqlite3_busy_timeout(db->h, 5000);
+	sqlite3_busy_timeout(db->h, STORE_BUSY_MS);
 	/* WAL lets readers (exports, the review pages) run beside the writer. synchronous=FULL
 	 * because a form submission is acknowledged only after its commit: with FULL a
 	 * committed transaction survives power loss, not just a crash of inspraak. */
@@ -275,7 +277,8 @@ struct core_db *core_db_open(const char *path, struct core_err *err)
 	    (rc = exec(db, "PRAGMA synchronous = FULL", err)) ||
 	    /* 32 MiB of page cache: a large import's transaction then seldom spills pages
 	     * to the WAL before its commit (measured: the 1M-row import, issue 4). */
-	    (rc = exec(db, "PRAGMA cache_size = -32768", err)) || (rc = migrate(db, err)))
+	    (rc = exec(db, "PRAGMA cache_size = " STORE_CACHE_KIB, err)) ||
+	    (rc = migrate(db, err)))
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(db->h, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
@@ -1319,21 +1322,22 @@ out:
 /* Per-item results of old runs are bulk that nothing reads; their themes stay for
  * carrying theme identity and review decisions across runs. Pruned before the new
  * rows go in, so those reuse the freed pages instead of growing the file. */
-static int prune_runs(struct core_db *db, int64_t keep_from, struct core_err *err)
+/* On connection h (the store's, or the pruning thread's own): SQLITE_OK or the
+ * failing result code. */
+static int prune_runs(sqlite3 *h, int64_t keep_from)
 {
 	static const char *const prune[] = {
 		"DELETE FROM item_themes WHERE run_id < ?",
 		"DELETE FROM item_stances WHERE run_id < ?",
 	};
-	int rc = 0;
+	int rc = SQLITE_OK;
 
-	for (int i = 0; i < 2 && !rc; i++) {
+	for (int i = 0; i < 2 && rc == SQLITE_OK; i++) {
 		sqlite3_stmt *del = NULL;
-		if (sqlite3_prepare_v2(db->h, prune[i], -1, &del, NULL) != SQLITE_OK)
-			return db_fail(db, err, "cannot prune old runs");
+		if ((rc = sqlite3_prepare_v2(h, prune[i], -1, &del, NULL)) != SQLITE_OK)
+			break;
 		sqlite3_bind_int64(del, 1, keep_from);
-		if (sqlite3_step(del) != SQLITE_DONE)
-			rc = db_fail(db, err, "cannot prune old runs");
+		rc = sqlite3_step(del) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
 		sqlite3_finalize(del);
 	}
 	return rc;
@@ -1352,13 +1356,10 @@ static void *prune_thread(void *arg)
 
 	/* Errors only mean the save prunes itself. */
 	if (sqlite3_open_v2(j->path, &h, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
-		char sql[160];
-		sqlite3_busy_timeout(h, 5000);
-		snprintf(sql, sizeof(sql),
-			 "BEGIN IMMEDIATE; DELETE FROM item_themes WHERE run_id < %lld;"
-			 " DELETE FROM item_stances WHERE run_id < %lld; COMMIT",
-			 (long long)j->keep_from, (long long)j->keep_from);
-		if (sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_busy_timeout(h, STORE_BUSY_MS);
+		if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+		    prune_runs(h, j->keep_from) != SQLITE_OK ||
+		    sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 			sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
 	}
 	sqlite3_close(h);
@@ -1428,7 +1429,9 @@ int core_db_run_save(struct core_db *db, struct core_run *run, struct core_err *
 		goto out;
 	}
 	run->id = sqlite3_last_insert_rowid(db->h);
-	if ((rc = prune_runs(db, run->id - KEEP_RUN_RESULTS + 1, err)) ||
+	if (prune_runs(db->h, run->id - KEEP_RUN_RESULTS + 1) != SQLITE_OK)
+		rc = db_fail(db, err, "cannot prune old runs");
+	if (rc ||
 	    (rc = save_themes(db, run, err)) || (rc = save_campaigns(db, run, err)) ||
 	    (rc = save_results(db, run, err)))
 		goto out;
@@ -1440,7 +1443,7 @@ out:
 restore:
 	/* Back to the defaults of core_db_open, whatever happened above. */
 	if (sqlite3_exec(db->h, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db->h, "PRAGMA cache_size = -32768", NULL, NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(db->h, "PRAGMA cache_size = " STORE_CACHE_KIB, NULL, NULL, NULL) != SQLITE_OK) {
 		if (!rc)
 			rc = db_fail(db, err, "cannot restore the store's settings");
 	}
