@@ -50,7 +50,7 @@ struct item_rec {
  * with the smallest (source, external id), is chosen independently of store order.
  * Near-duplicate groups then join under a root group (dedup.c). */
 struct group {
-	uint64_t hash;      /* content hash (hash_value): the document order */
+	uint64_t hash;      /* content fingerprint as a number: the document order */
 	char *key;          /* representative's source KEY_SEP external id (arena) */
 	int64_t rep_item;
 	int64_t first_item; /* smallest item id: the campaign's template (its text is read
@@ -223,22 +223,6 @@ static int describe(struct state *st, struct group *gr)
 	return 0;
 }
 
-/* The content fingerprint as a number: 16 hex digits (core_text_fingerprint) read as
- * one, so numbers order as the strings do; anything else is hashed. */
-static uint64_t hash_value(const char *h)
-{
-	uint64_t v = 0;
-	size_t i = 0;
-
-	for (; h[i] && i < 16; i++) {
-		int c = h[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-		if (d < 0)
-			break;
-		v = v << 4 | (uint64_t)d;
-	}
-	return i == 16 && !h[i] ? v : core_hash64(h, strlen(h), 0);
-}
-
 static int add_group(struct state *st, const struct core_item *it, const char *text)
 {
 	char hash[17];
@@ -248,7 +232,8 @@ static int add_group(struct state *st, const struct core_item *it, const char *t
 		memcpy(hash, it->content_hash, sizeof(hash));
 	else
 		core_text_fingerprint(text, hash);
-	uint64_t hv = hash_value(hash);
+	/* 16 hex digits (core_text_fingerprint): as a number, it orders as the string. */
+	uint64_t hv = strtoull(hash, NULL, 16);
 	uint32_t g = ana_idmap_put(&st->group_of, hv, &is_new);
 	if (g == ANA_NOID)
 		return CORE_ENOMEM;
