@@ -50,15 +50,16 @@ int ana_explain_stance(struct ana_explainer *x, const char *text, const char *la
 	int rc = CORE_ENOMEM;
 	size_t len = strlen(text);
 
-	if (!lang || !*lang) {
-		ana_text_detect(x->tx, text, len, NULL, "nl", detected);
-		lang = detected;
-	}
-	int polarity = ambition ? ana_ambition_polarity(&x->lex, ambition, lang) : 1;
 	if (!(folded = core_utf8_fold(text)))
 		goto out;
 	if ((rc = ana_tokenize(folded, strlen(folded), &x->toks)) != 0)
 		goto out;
+	/* The language as the analysis finds it: function words first, then n-grams. */
+	if (!lang || !*lang) {
+		ana_text_detect_tokens(x->tx, &x->toks, text, len, NULL, "nl", detected);
+		lang = detected;
+	}
+	int polarity = ambition ? ana_ambition_polarity(&x->lex, ambition, lang) : 1;
 	ana_stance_eval_pol(ana_lexicons_for(&x->lex, lang), &x->toks, NULL, polarity, NULL, &r);
 	rc = core_buf_puts(b, "{\"text\":");
 	if (rc == 0)

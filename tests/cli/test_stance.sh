@@ -20,6 +20,11 @@ head -1 "$T/out" >"$T/first.json"
 tail -1 "$T/out" >"$T/second.json"
 [ "$(json_eval "$T/second.json" 'd["stance"]')" = "support" ] || fail "agreement keeps its sign"
 
+# the language as the analysis finds it: a short English text (too short for the n-gram
+# detector) is read as English by its function words, not as the default Dutch
+expect 0 "$INSPRAAK" stance --json "It is what it is."
+[ "$(json_eval "$T/out" 'd["lang"]')" = en ] || fail "a short English text was not read as English"
+
 # Bad input: invalid UTF-8 is one line naming the line number; wrong options are usage.
 printf 'goed\n\xff\xfe kapot\n' >"$T/bad"
 expect 1 "$INSPRAAK" stance <"$T/bad"
