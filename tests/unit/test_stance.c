@@ -431,7 +431,8 @@ static void run_learns_from_reviewers(void **state)
 }
 
 /* A theme mostly about one ambition lends it to a member that almost named it (one
- * description word), not to an item of another theme with the same word. */
+ * description word), not to an item of another theme with the same word; a member
+ * whose respondent gave a stance keeps that stance on the lent ambition. */
 static const char lend_config[] =
 	"{\"vision\": {\"title\": \"Wijk 2030\", \"ambitions\": [\n"
 	" {\"code\": \"A1\", \"title\": \"Fietsstraten\", \"description\": \"Brede fietspaden.\",\n"
@@ -469,10 +470,14 @@ static void theme_lends_ambition(void **state)
 		 CORE_STANCE_NONE, NULL);
 	test_put_item(db, src, "other", "Fietspaden? De containers en vuilniszakken stinken, meeuwen.",
 		 NULL, CORE_STANCE_NONE, NULL);
+	test_put_item(db, src, "declared", "Fietspaden voor kinderen en fietsers bij school, veilig.",
+		      NULL, CORE_STANCE_OBJECTION, NULL);
 	assert_int_equal(ana_run(db, &x.cfg, &opts, NULL, &err), 0);
-	struct found_row w = row_of(db, "weak"), o = row_of(db, "other");
+	struct found_row w = row_of(db, "weak"), o = row_of(db, "other"), d = row_of(db, "declared");
 	assert_string_equal(w.origin, "analysis");
 	assert_string_equal(o.origin, "");
+	assert_string_equal(d.origin, "respondent");
+	assert_string_equal(d.stance, "objection");
 	store_close(&x);
 }
 
