@@ -10,6 +10,23 @@
 #include "analyzer.h"
 #include "cli.h"
 
+/* For -v: how much of the process's memory sits on transparent huge pages (main.c
+ * starts `analyze` with glibc's heap on them); -1 when the kernel does not say. */
+static long huge_kib(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	long kib = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
 /* `analyze --json`: the run's report for scripts (bench/stance_eval.py reads it). */
 static int print_json(struct cli *cli, const struct ana_report *rep)
 {
@@ -110,6 +127,8 @@ int cmd_analyze(struct cli *cli, int argc, char **argv)
 #endif
 	if (ana_run(cli->db, &cli->cfg, &opts, &rep, &err))
 		return cli_fail(&err);
+	if (core_log_get_level() >= CORE_LOG_DEBUG)
+		core_log(CORE_LOG_DEBUG, "analysis: %ld KiB on huge pages", huge_kib());
 	if (json)
 		return print_json(cli, &rep);
 	cli_info(cli, "analysis run %lld: %zu items, %zu themes, %zu campaign%s, %zu unassigned "
