@@ -50,6 +50,21 @@ static inline __attribute__((always_inline)) double dot(const struct ana_matrix 
 	return s;
 }
 
+/* a += row d of m (a has one entry per column). */
+static void add_row(const struct ana_matrix *m, size_t d, double *a)
+{
+	size_t s = m->row[d], e = m->row[d + 1];
+
+	if (!m->col) {
+		const float *v = m->val + s;
+		for (size_t j = 0; j < e - s; j++)
+			a[j] += v[j];
+		return;
+	}
+	for (size_t j = s; j < e; j++)
+		a[m->col[j]] += m->val[j];
+}
+
 /* The assignment step over docs[from..to): nearest centre, its cosine, how many
  * changed and the objective of the range. Ranges are fixed halves, so the sums are
  * the same with one thread or two. */
@@ -76,8 +91,9 @@ static void *assign_range(void *arg)
 	for (size_t i = j->from; i < j->to; i++) {
 		int bc = 0;
 		double bs = -2.0;
+		size_t d = j->docs[i];
 		for (int c = 0; c < j->k; c++) {
-			double s = dot(j->m, j->docs[i], j->cent + (size_t)c * V);
+			double s = dot(j->m, d, j->cent + (size_t)c * V);
 			if (s > bs) {
 				bs = s;
 				bc = c;
@@ -181,10 +197,8 @@ static double run_once(const struct ana_matrix *m, const size_t *docs, size_t n,
 		memset(acc, 0, (size_t)k * V * sizeof(*acc));
 		memset(count, 0, (size_t)k * sizeof(*count));
 		for (size_t i = 0; i < n; i++) {
-			double *a = acc + (size_t)assign[i] * V;
 			count[assign[i]]++;
-			for (size_t j = m->row[docs[i]]; j < m->row[docs[i] + 1]; j++)
-				a[ana_col(m, docs[i], j)] += m->val[j];
+			add_row(m, docs[i], acc + (size_t)assign[i] * V);
 		}
 		for (int c = 0; c < k; c++) {
 			float *ct = cent + (size_t)c * V;
@@ -230,10 +244,8 @@ static void merge_to(const struct ana_matrix *m, const size_t *docs, size_t n, i
 	memset(acc, 0, (size_t)kk * V * sizeof(*acc));
 	memset(count, 0, (size_t)kk * sizeof(*count));
 	for (size_t i = 0; i < n; i++) {
-		double *a = acc + (size_t)assign[i] * V;
 		count[assign[i]]++;
-		for (size_t j = m->row[docs[i]]; j < m->row[docs[i] + 1]; j++)
-			a[ana_col(m, docs[i], j)] += m->val[j];
+		add_row(m, docs[i], acc + (size_t)assign[i] * V);
 	}
 	for (int a = 0; a < kk; a++)
 		alive += count[a] > 0;
@@ -553,9 +565,7 @@ int ana_term_centroids(const struct ana_matrix *m, struct ana_clustering *c)
 	for (size_t d = 0; d < m->n_docs; d++) {
 		if (c->assign[d] < 0)
 			continue;
-		double *a = acc + (size_t)c->assign[d] * V;
-		for (size_t j = m->row[d]; j < m->row[d + 1]; j++)
-			a[ana_col(m, d, j)] += m->val[j];
+		add_row(m, d, acc + (size_t)c->assign[d] * V);
 	}
 	for (int k = 0; k < c->k; k++) {
 		const double *a = acc + (size_t)k * V;
