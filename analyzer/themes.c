@@ -3,6 +3,7 @@
  * of which the consensus one wins, a bounded fit sample, two threads for assignment.
  * Every loop runs in document order, every tie goes to the lower index and the thread
  * split is fixed, so a seed and an input give one answer. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,24 +77,55 @@ struct assign_job {
 	const float *cent;
 	int *assign;
 	float *sim;
+	double *ub; /* per document and centre, or NULL: see below */
 	size_t changed;
 	double obj;
 };
+
+/* Elkan's bounds, kept so that the result is exactly what a full scan gives. ub[i k +
+ * c] bounds from above the cosine of document i with centre c: its value when last
+ * computed, raised after each update by the distance centre c moved (a unit row's
+ * cosine with a centre changes by at most that distance). A centre whose bound stays
+ * below the cosine with the document's own centre by more than the rounding of a float
+ * dot product cannot win the comparison, and its dot product is skipped; the own
+ * centre's cosine is always computed. A float dot product of unit rows of n entries
+ * (the way dot() sums them) is within n float epsilons of the true cosine: the margin
+ * below allows twice that and then some. */
+static double dot_err(size_t n)
+{
+	return 2.0 * (double)(n + 8) * FLT_EPSILON;
+}
 
 ANA_SIMD_CLONES
 static void *assign_range(void *arg)
 {
 	struct assign_job *j = arg;
 	size_t V = j->m->n_terms;
+	double err = dot_err(V);
 
 	j->changed = 0;
 	j->obj = 0.0;
 	for (size_t i = j->from; i < j->to; i++) {
 		int bc = 0;
-		double bs = -2.0;
+		double bs = -2.0, own = 0.0;
 		size_t d = j->docs[i];
+		double *ub = j->ub ? j->ub + i * (size_t)j->k : NULL;
+		int mine = ub ? j->assign[i] : -1;
+		if (mine >= 0) {
+			own = dot(j->m, d, j->cent + (size_t)mine * V);
+			ub[mine] = own + err;
+		}
 		for (int c = 0; c < j->k; c++) {
-			double s = dot(j->m, d, j->cent + (size_t)c * V);
+			double s;
+			if (c == mine) {
+				s = own;
+			} else if (mine >= 0 && ub[c] + err < own) {
+				continue;
+			} else {
+				s = dot(j->m, d, j->cent + (size_t)c * V);
+				if (ub)
+					ub[c] = s + err;
+			}
 			if (s > bs) {
 				bs = s;
 				bc = c;
@@ -110,14 +142,14 @@ static void *assign_range(void *arg)
 /* Both halves, on two threads when split and the work is worth a thread (and one can
  * be had). */
 static void assign_all(const struct ana_matrix *m, const size_t *docs, size_t n, int k,
-		       const float *cent, int *assign, float *sim, size_t *changed, double *obj,
-		       int split)
+		       const float *cent, int *assign, float *sim, double *ub, size_t *changed,
+		       double *obj, int split)
 {
 	struct assign_job j[2];
 
 	for (int h = 0; h < 2; h++)
 		j[h] = (struct assign_job){m, docs, h == 0 ? 0 : n / 2, h == 0 ? n / 2 : n, k, cent,
-					   assign, sim, 0, 0.0};
+					   assign, sim, ub, 0, 0.0};
 	ana_two_halves(assign_range, &j[0], &j[1],
 		       split && (double)n * (double)k *
 						(double)(m->n_docs ? m->row[m->n_docs] / m->n_docs : 1) >
@@ -178,10 +210,11 @@ static void seed_centres(const struct ana_matrix *m, const size_t *docs, size_t 
 	}
 }
 
-/* One k-means run from seeded centres; returns the objective (sum of cosines). */
+/* One k-means run from seeded centres; returns the objective (sum of cosines). ub (n x
+ * k doubles) and prev (k x V floats) are scratch for the bounds of assign_range. */
 static double run_once(const struct ana_matrix *m, const size_t *docs, size_t n, int k,
 		       float *cent, double *acc, int *assign, float *sim, size_t *count, int max_iter,
-		       int split)
+		       int split, double *ub, float *prev)
 {
 	size_t V = m->n_terms;
 	double obj = 0.0;
@@ -190,10 +223,11 @@ static double run_once(const struct ana_matrix *m, const size_t *docs, size_t n,
 		assign[i] = -1;
 	for (int iter = 0; iter < max_iter; iter++) {
 		size_t changed = 0;
-		assign_all(m, docs, n, k, cent, assign, sim, &changed, &obj, split);
+		assign_all(m, docs, n, k, cent, assign, sim, ub, &changed, &obj, split);
 		/* Converged when at most one document in a thousand still moves. */
 		if (changed == 0 || (iter > 0 && changed * 1000 <= n))
 			break;
+		memcpy(prev, cent, (size_t)k * V * sizeof(*prev));
 		memset(acc, 0, (size_t)k * V * sizeof(*acc));
 		memset(count, 0, (size_t)k * sizeof(*count));
 		for (size_t i = 0; i < n; i++) {
@@ -225,6 +259,19 @@ static double run_once(const struct ana_matrix *m, const size_t *docs, size_t n,
 			for (size_t j = 0; j < V; j++)
 				ct[j] = (float)(a[j] * norm);
 		}
+		/* Each centre's move raises every document's bound on its cosine (the rows'
+		 * norms may exceed 1 by a rounding: allowed for). */
+		for (int c = 0; c < k; c++) {
+			double d2 = 0.0;
+			for (size_t j = 0; j < V; j++) {
+				double dj = (double)cent[(size_t)c * V + j] - prev[(size_t)c * V + j];
+				d2 += dj * dj;
+			}
+			acc[c] = sqrt(d2) * (1.0 + 1e-6);
+		}
+		for (size_t i = 0; i < n; i++)
+			for (int c = 0; c < k; c++)
+				ub[i * (size_t)k + c] += acc[c];
 	}
 	return obj;
 }
@@ -364,12 +411,13 @@ static void *restarts(void *arg)
 	double *acc = malloc((size_t)kk * V * sizeof(double));
 	double *pair = malloc((size_t)kk * (size_t)kk * sizeof(double));
 	size_t *count = malloc((size_t)kk * sizeof(*count));
-	double *best = malloc(n * sizeof(*best));
+	double *best = malloc(n * sizeof(*best)), *ub = malloc(n * (size_t)kk * sizeof(*ub));
+	float *prev = malloc((size_t)kk * V * sizeof(float));
 	int *assign = malloc(n * sizeof(*assign));
 	float *sim = malloc(n * sizeof(*sim));
 
 	j->rc = CORE_ENOMEM;
-	if (!cent || !over || !acc || !pair || !count || !best || !assign || !sim)
+	if (!cent || !over || !acc || !pair || !count || !best || !ub || !prev || !assign || !sim)
 		goto out;
 	for (int r = j->r0; r < ANA_KMEANS_RESTARTS; r += j->step) {
 		struct ana_rng rng;
@@ -378,13 +426,13 @@ static void *restarts(void *arg)
 			seed_centres(m, j->docs, n, kk, &rng, over, best);
 			/* Only a start for merging: a rough fit will do. */
 			run_once(m, j->docs, n, kk, over, acc, assign, sim, count,
-				 ANA_KMEANS_OVER_ITER, j->split);
+				 ANA_KMEANS_OVER_ITER, j->split, ub, prev);
 			merge_to(m, j->docs, n, kk, k, assign, acc, pair, count, cent);
 		} else {
 			seed_centres(m, j->docs, n, k, &rng, cent, best);
 		}
 		j->objs[r] = run_once(m, j->docs, n, k, cent, acc, assign, sim, count,
-				      ANA_KMEANS_MAX_ITER, j->split);
+				      ANA_KMEANS_MAX_ITER, j->split, ub, prev);
 		memcpy(j->r_cent + (size_t)r * k * V, cent, (size_t)k * V * sizeof(float));
 		memcpy(j->r_assign + (size_t)r * n, assign, n * sizeof(*assign));
 		memcpy(j->r_sim + (size_t)r * n, sim, n * sizeof(*sim));
@@ -397,6 +445,8 @@ out:
 	free(pair);
 	free(count);
 	free(best);
+	free(ub);
+	free(prev);
 	free(assign);
 	free(sim);
 	return NULL;
@@ -517,8 +567,8 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clus
 	double obj_rest;
 	for (size_t i = 0; i < n_rest; i++)
 		rest_assign[i] = -1;
-	assign_all(m, all, n_rest, k, out->centroid, rest_assign, rest_sim, &changed_rest, &obj_rest,
-		   1);
+	assign_all(m, all, n_rest, k, out->centroid, rest_assign, rest_sim, NULL, &changed_rest,
+		   &obj_rest, 1);
 	for (size_t i = 0; i < n_rest; i++) {
 		out->assign[all[i]] = rest_assign[i];
 		out->sim[all[i]] = rest_sim[i];

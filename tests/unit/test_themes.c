@@ -173,6 +173,66 @@ static void minhash_grouping(void **state)
 /* Enough signatures for the two-thread path, in a shuffled rank order: 500 planted
  * groups of five among 9,500 random signatures. Every group joins at its member of
  * lowest rank; nothing else joins. */
+/* k-means skips the dot products its bounds rule out (themes.c): every document must
+ * still end with the centre it is nearest to, as a full scan finds it. Overlapping
+ * blobs in 60 dimensions (the LSA rank) keep documents moving between clusters late
+ * in the run, when the bounds skip the most. */
+static void kmeans_bounds_keep_nearest_centre(void **state)
+{
+	(void)state;
+	enum { N = 6000, D = 60, BLOBS = 12, K = 8 };
+	struct ana_matrix m = {.n_docs = N, .n_terms = D};
+	struct ana_clustering out = {0};
+	struct ana_rng rng;
+	float centre[BLOBS][D];
+	size_t checked = 0;
+
+	ana_rng_seed(&rng, 11);
+	m.row = malloc((N + 1) * sizeof(*m.row));
+	m.val = malloc((size_t)N * D * sizeof(*m.val));
+	assert_non_null(m.row);
+	assert_non_null(m.val);
+	for (int b = 0; b < BLOBS; b++)
+		for (int j = 0; j < D; j++)
+			centre[b][j] = (float)(ana_rng_double(&rng) - 0.5);
+	for (size_t i = 0; i < N; i++) {
+		float *v = m.val + i * D;
+		double norm = 0.0;
+		m.row[i] = i * D;
+		for (int j = 0; j < D; j++) {
+			v[j] = centre[i % BLOBS][j] + (float)(2.0 * (ana_rng_double(&rng) - 0.5));
+			norm += (double)v[j] * v[j];
+		}
+		for (int j = 0; j < D; j++)
+			v[j] = (float)(v[j] / sqrt(norm));
+	}
+	m.row[N] = (size_t)N * D;
+	assert_int_equal(ana_kmeans(&m, K, 42, &out), 0);
+	assert_int_equal(out.k, K);
+	for (size_t i = 0; i < N; i++) {
+		if (out.assign[i] < 0)
+			continue;
+		double best = -2.0, mine = 0.0;
+		for (int c = 0; c < K; c++) {
+			double s = 0.0;
+			for (int j = 0; j < D; j++)
+				s += (double)m.val[i * D + j] * out.centroid[(size_t)c * D + j];
+			if (s > best)
+				best = s;
+			if (c == out.assign[i])
+				mine = s;
+		}
+		if (mine < best - 1e-5)
+			fail_msg("document %zu: cosine %.6f with its centre, %.6f with another", i, mine,
+				 best);
+		checked++;
+	}
+	assert_true(checked > N * 9 / 10);
+	ana_clustering_release(&out);
+	free(m.row);
+	free(m.val);
+}
+
 static void near_dups_many(void **state)
 {
 	(void)state;
@@ -991,6 +1051,7 @@ int test_themes(void)
 		cmocka_unit_test(feature_words_and_language_lists),
 		cmocka_unit_test(minhash_grouping),
 		cmocka_unit_test(near_dups_many),
+		cmocka_unit_test(kmeans_bounds_keep_nearest_centre),
 		cmocka_unit_test(idmap_ids),
 		cmocka_unit_test_setup_teardown(labels_are_topics, setup, teardown),
 		cmocka_unit_test_setup_teardown(cues_cluster_but_name_no_theme, setup, teardown),
