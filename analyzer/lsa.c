@@ -257,10 +257,12 @@ int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 	mul_xz(m, rows, s, z, r, y);
 	if (orthonormalise(y, s, r) != 0)
 		goto out;
+	/* Each iteration's z = X^T Q spans what it must whatever its scaling (Q is
+	 * orthonormal, so X X^T Q's columns grow by at most the squared condition of the
+	 * sample, far inside double precision): only y is orthonormalised, as the
+	 * subspace iteration needs. */
 	for (int it = 0; it < 2; it++) {
 		mul_xty(m, rows, s, y, r, z);
-		if (orthonormalise(z, V, r) != 0)
-			goto out;
 		mul_xz(m, rows, s, z, r, y);
 		if (orthonormalise(y, s, r) != 0)
 			goto out;
