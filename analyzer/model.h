@@ -143,9 +143,11 @@ struct ana_clustering {
  * ANA_KMEANS_OVER centres, whose clusters merge average-link down to k before the
  * final iterations; the restart agreeing best with the others (mean NMI) is kept. Fits
  * on at most ANA_KMEANS_SAMPLE evenly spaced documents, then assigns all; documents
- * under ANA_MIN_THEME_SIM stay unassigned (-1). Deterministic for (m, k, seed).
- * 0 or CORE_ENOMEM. */
-int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clustering *out);
+ * under ANA_MIN_THEME_SIM stay unassigned (-1). Deterministic for (m, k, seed), the
+ * same with threads 1 (for callers that are on a thread of their own already) or 2
+ * (a second thread where the work pays for it). 0 or CORE_ENOMEM. */
+int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, int threads,
+	       struct ana_clustering *out);
 void ana_clustering_release(struct ana_clustering *c);
 /* Replaces c's centroids by the L2-normalised mean of its members' rows of m (the term
  * space, for labels, when the clustering ran in the LSA space). 0 or CORE_ENOMEM. */

@@ -452,7 +452,8 @@ out:
 	return NULL;
 }
 
-int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clustering *out)
+int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, int threads,
+	       struct ana_clustering *out)
 {
 	size_t n_all = m->n_docs, V = m->n_terms, n = 0;
 	size_t *docs = NULL, *all = NULL, n_fit = 0;
@@ -519,10 +520,10 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clus
 	double objs[ANA_KMEANS_RESTARTS];
 	/* The restarts are independent: two threads take every other one (each with its
 	 * own scratch, assigning on one thread) when the fit is large enough to pay. */
-	int parallel = (double)n * (double)kk * (double)V > 1e6;
+	int parallel = threads > 1 && (double)n * (double)kk * (double)V > 1e6;
 	struct restart_job rj[2];
 	for (int h = 0; h < 2; h++)
-		rj[h] = (struct restart_job){m, docs, n, k, kk, seed, h, 2, !parallel,
+		rj[h] = (struct restart_job){m, docs, n, k, kk, seed, h, 2, threads > 1 && !parallel,
 					     r_cent, r_assign, r_sim, objs, CORE_ENOMEM};
 	ana_two_halves(restarts, &rj[0], &rj[1], parallel);
 	if (rj[0].rc || rj[1].rc)
@@ -568,7 +569,7 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clus
 	for (size_t i = 0; i < n_rest; i++)
 		rest_assign[i] = -1;
 	assign_all(m, all, n_rest, k, out->centroid, rest_assign, rest_sim, NULL, &changed_rest,
-		   &obj_rest, 1);
+		   &obj_rest, threads > 1);
 	for (size_t i = 0; i < n_rest; i++) {
 		out->assign[all[i]] = rest_assign[i];
 		out->sim[all[i]] = rest_sim[i];

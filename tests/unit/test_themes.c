@@ -207,7 +207,7 @@ static void kmeans_bounds_keep_nearest_centre(void **state)
 			v[j] = (float)(v[j] / sqrt(norm));
 	}
 	m.row[N] = (size_t)N * D;
-	assert_int_equal(ana_kmeans(&m, K, 42, &out), 0);
+	assert_int_equal(ana_kmeans(&m, K, 42, 2, &out), 0);
 	assert_int_equal(out.k, K);
 	for (size_t i = 0; i < N; i++) {
 		if (out.assign[i] < 0)
