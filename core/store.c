@@ -253,8 +253,17 @@ static int migrate(struct core_db *db, struct core_err *err)
 	return 0;
 }
 
+/* SQLite counts every allocation under one process-wide mutex for sqlite3_memory_used(),
+ * which inspraak never asks: off, before the library initialises (once; a library
+ * already initialised by someone else keeps its setting). */
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct core_db *core_db_open(const char *path, struct core_err *err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct core_db *db = calloc(1, sizeof(*db));
 	int rc;
 
@@ -262,6 +271,7 @@ struct core_db *core_db_open(const char *path, struct core_err *err)
 		core_err_set(err, CORE_ENOMEM, "cannot open database '%s': out of memory", path);
 		goto fail;
 	}
+	pthread_once(&once, sqlite_setup);
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		core_err_set(err, CORE_EDB, "cannot open database '%s': %s", path,
