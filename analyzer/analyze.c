@@ -135,12 +135,6 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* A bigram candidate's key: its two stem ids. */
 static uint64_t pair_key(uint32_t a, uint32_t b)
 {
@@ -175,7 +169,7 @@ static int make_bag(struct state *st, struct ana_bag *bag)
 			st->sorted[n++] = PAIR_BIT | pid;
 		}
 	}
-	qsort(st->sorted, n, sizeof(uint32_t), cmp_u32);
+	ana_sort_u32(st->sorted, n);
 	for (size_t i = 0; i < n; i++)
 		u += i == 0 || st->sorted[i] != st->sorted[i - 1];
 	bag->n = (uint32_t)u;

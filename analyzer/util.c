@@ -262,6 +262,27 @@ double ana_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+void ana_sort_u32(uint32_t *v, size_t n)
+{
+	if (n > 32) {
+		qsort(v, n, sizeof(*v), cmp_u32);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		size_t j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 int ana_grow(void **v, size_t *cap, size_t need, size_t sz)
 {
 	if (need <= *cap)

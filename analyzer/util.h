@@ -97,6 +97,9 @@ double ana_rng_double(struct ana_rng *r); /* [0, 1) */
 /* Appends s as a JSON string literal (quotes included) to b. */
 int ana_json_str(struct core_buf *b, const char *s);
 double ana_now(void); /* monotonic seconds */
+/* Sorts v ascending: insertion sort for the few ids of one reaction (a million qsort
+ * calls cost more than their sorting), qsort for more. */
+void ana_sort_u32(uint32_t *v, size_t n);
 /* Grows *v (elements of size sz) so that it holds at least need; 0 or CORE_ENOMEM. */
 int ana_grow(void **v, size_t *cap, size_t need, size_t sz);
 

@@ -290,6 +290,31 @@ static void near_dups_many(void **state)
 
 /* Dense ids in order of first put, the same id again for a known key, the key back
  * from its id, across many growths of the table. */
+static int u32_order(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* ana_sort_u32 (a reaction's stem ids): insertion sort up to 32, qsort above; both
+ * must order like qsort, repeated ids included. */
+static void sort_u32_orders(void **state)
+{
+	(void)state;
+	struct ana_rng rng;
+	uint32_t v[100], w[100];
+
+	ana_rng_seed(&rng, 3);
+	for (size_t n = 0; n <= 100; n++) {
+		for (size_t i = 0; i < n; i++)
+			v[i] = w[i] = (uint32_t)(ana_rng_next(&rng) % (n / 2 + 1));
+		ana_sort_u32(v, n);
+		qsort(w, n, sizeof(*w), u32_order);
+		if (n)
+			assert_memory_equal(v, w, n * sizeof(*v));
+	}
+}
+
 static void idmap_ids(void **state)
 {
 	(void)state;
@@ -1053,6 +1078,7 @@ int test_themes(void)
 		cmocka_unit_test(near_dups_many),
 		cmocka_unit_test(kmeans_bounds_keep_nearest_centre),
 		cmocka_unit_test(idmap_ids),
+		cmocka_unit_test(sort_u32_orders),
 		cmocka_unit_test_setup_teardown(labels_are_topics, setup, teardown),
 		cmocka_unit_test_setup_teardown(cues_cluster_but_name_no_theme, setup, teardown),
 		cmocka_unit_test_setup_teardown(shuffled_order_same_themes, setup, teardown),
