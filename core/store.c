@@ -350,6 +350,16 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
+/* The same for a string that outlives the statement's next step (SQLite skips its
+ * copy: the save binds a few hundred thousand). */
+static void bind_static(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 static char *col_dup(sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);
@@ -1298,11 +1308,11 @@ static int save_results(struct core_db *db, struct core_run *run, struct core_er
 		sqlite3_reset(it);
 		sqlite3_bind_int64(it, 1, run->id);
 		sqlite3_bind_int64(it, 2, r->item_id);
-		bind_text(it, 3, r->lang[0] ? r->lang : NULL);
-		bind_text(it, 4, r->theme[0] ? r->theme : NULL);
-		bind_text(it, 5, r->campaign[0] ? r->campaign : NULL);
+		bind_static(it, 3, r->lang[0] ? r->lang : NULL);
+		bind_static(it, 4, r->theme[0] ? r->theme : NULL);
+		bind_static(it, 5, r->campaign[0] ? r->campaign : NULL);
 		sqlite3_bind_double(it, 6, r->theme_score);
-		bind_text(it, 7, r->subtheme && *r->subtheme ? r->subtheme : NULL);
+		bind_static(it, 7, r->subtheme && *r->subtheme ? r->subtheme : NULL);
 		if (sqlite3_step(it) != SQLITE_DONE) {
 			rc = db_fail(db, err, "cannot store item results");
 			break;
@@ -1312,11 +1322,11 @@ static int save_results(struct core_db *db, struct core_run *run, struct core_er
 			sqlite3_reset(st);
 			sqlite3_bind_int64(st, 1, run->id);
 			sqlite3_bind_int64(st, 2, r->item_id);
-			bind_text(st, 3, s->code);
-			bind_text(st, 4, core_stance_name(s->stance));
+			bind_static(st, 3, s->code);
+			bind_static(st, 4, core_stance_name(s->stance));
 			sqlite3_bind_double(st, 5, s->score);
-			bind_text(st, 6, core_origin_name(s->origin));
-			bind_text(st, 7, s->evidence);
+			bind_static(st, 6, core_origin_name(s->origin));
+			bind_static(st, 7, s->evidence);
 			if (sqlite3_step(st) != SQLITE_DONE) {
 				rc = db_fail(db, err, "cannot store stances");
 				break;
