@@ -369,17 +369,20 @@ int cli_store(struct cli *cli)
  * tunable says so, and reads tunables only at start-up; so `analyze` starts itself once
  * more with the tunable added, when the kernel gives huge pages on request (madvise
  * mode) and GLIBC_TUNABLES does not already set it either way (hugetlb=0 keeps the
- * process as it is, for valgrind). Nothing has been opened yet, and a failed exec
- * leaves the run to go on without. */
+ * process as it is). Not under valgrind (its preload library is in LD_PRELOAD), which
+ * would run the new image outside itself. Nothing has been opened yet, and a failed
+ * exec leaves the run to go on without. */
 static void reexec_with_huge_pages(char **argv)
 {
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
 	static const char key[] = "glibc.malloc.hugetlb=";
-	const char *old = getenv("GLIBC_TUNABLES");
-	char mode[128] = "", val[1024];
+	const char *old = getenv("GLIBC_TUNABLES"), *preload = getenv("LD_PRELOAD");
+	char mode[128] = "", prev[1024] = "", val[1100];
 	FILE *f;
 
-	if (old && strstr(old, key))
+	if ((old && strstr(old, key)) || (preload && strstr(preload, "vgpreload")))
+		return; /* set either way, or under valgrind, which would not follow */
+	if (old && snprintf(prev, sizeof(prev), "%s", old) >= (int)sizeof(prev))
 		return;
 	if (!(f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r")))
 		return;
@@ -388,13 +391,12 @@ static void reexec_with_huge_pages(char **argv)
 	fclose(f);
 	if (!strstr(mode, "[madvise]"))
 		return;
-	int n = old && *old ? snprintf(val, sizeof(val), "%s:%s1", old, key)
-			    : snprintf(val, sizeof(val), "%s1", key);
-	if (n < 0 || (size_t)n >= sizeof(val) || setenv("GLIBC_TUNABLES", val, 1))
+	snprintf(val, sizeof(val), "%s%s%s1", prev, prev[0] ? ":" : "", key);
+	if (setenv("GLIBC_TUNABLES", val, 1))
 		return;
 	execv("/proc/self/exe", argv);
 	if (old)
-		setenv("GLIBC_TUNABLES", old, 1);
+		setenv("GLIBC_TUNABLES", prev, 1);
 	else
 		unsetenv("GLIBC_TUNABLES");
 #else
