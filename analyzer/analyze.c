@@ -1312,21 +1312,89 @@ static int names_no_subject(const struct ana_text *tx, uint32_t stem)
 	return ana_text_is_cue(tx, sa, strlen(sa)) || ana_text_is_cue(tx, sb, strlen(sb));
 }
 
+/* Bounded selection of a theme's heaviest columns (theme_terms): a min-heap of at most
+ * TERMS_TOP columns, the lightest (ties: the higher column) at its root. */
+#define TERMS_TOP 256
+
+static int term_before(const float *w, uint32_t a, uint32_t b)
+{
+	return w[a] > w[b] || (w[a] == w[b] && a < b);
+}
+
+static void top_sift(const float *w, uint32_t *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, low = i;
+		if (l < n && term_before(w, h[low], h[l]))
+			low = l;
+		if (r < n && term_before(w, h[low], h[r]))
+			low = r;
+		if (low == i)
+			return;
+		uint32_t t = h[i];
+		h[i] = h[low];
+		h[low] = t;
+		i = low;
+	}
+}
+
+/* Adds column j; returns the heap's new size. */
+static size_t top_push(const float *w, uint32_t *h, size_t n, uint32_t j)
+{
+	if (n == TERMS_TOP) {
+		if (term_before(w, j, h[0])) {
+			h[0] = j;
+			top_sift(w, h, n, 0);
+		}
+		return n;
+	}
+	size_t i = n++;
+	h[i] = j;
+	while (i > 0 && term_before(w, h[(i - 1) / 2], h[i])) {
+		uint32_t t = h[i];
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+	return n;
+}
+
+/* Heap to list, heaviest first: the root (lightest) goes to the end each time. */
+static void top_sort(const float *w, uint32_t *h, size_t n)
+{
+	for (size_t end = n; end > 1; end--) {
+		uint32_t t = h[0];
+		h[0] = h[end - 1];
+		h[end - 1] = t;
+		top_sift(w, h, end - 1, 0);
+	}
+}
+
 static void theme_terms(const struct ana_text *tx, const struct ana_matrix *m, const float *cent,
 			struct theme_build *tb)
 {
-	/* Partial selection of the best columns: k is small, so repeated scans are fine;
-	 * ties go to the lower column (the smaller string). */
-	size_t V = m->n_terms;
+	/* Columns in order of weight, ties to the lower column (the smaller string): the
+	 * best TERMS_TOP from one pass, then, should the rules skip that many, a scan per
+	 * column for the rest. */
+	size_t V = m->n_terms, n_top = 0, next = 0;
+	uint32_t top[TERMS_TOP];
 	tb->n_cand = 0;
 	uint8_t *used = calloc(V ? V : 1, 1);
 	if (!used)
 		return;
+	for (size_t j = 0; j < V; j++)
+		if (cent[j] > 0.0f)
+			n_top = top_push(cent, top, n_top, (uint32_t)j);
+	top_sort(cent, top, n_top);
 	while (tb->n_cand < sizeof(tb->cand) / sizeof(*tb->cand)) {
 		size_t best = V;
-		for (size_t j = 0; j < V; j++)
-			if (!used[j] && cent[j] > 0.0f && (best == V || cent[j] > cent[best]))
-				best = j;
+		if (next < n_top) {
+			best = top[next++];
+		} else {
+			for (size_t j = 0; j < V; j++)
+				if (!used[j] && cent[j] > 0.0f && (best == V || cent[j] > cent[best]))
+					best = j;
+		}
 		if (best == V)
 			break;
 		used[best] = 1;
