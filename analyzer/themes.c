@@ -461,6 +461,9 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, int threads,
 	int *r_assign = NULL;
 	double *count_kk = NULL;
 	uint8_t *fitted = NULL;
+	struct ana_matrix packed = {0};
+	const struct ana_matrix *fm = m;
+	size_t *fdocs = NULL;
 	int rc = CORE_ENOMEM, kk;
 
 	memset(out, 0, sizeof(*out));
@@ -491,6 +494,24 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, int threads,
 	}
 	for (size_t i = 0; i < n; i++)
 		fitted[docs[i]] = 1;
+	/* A sample of dense rows is fitted on a packed copy: every step of every restart
+	 * runs over it, and evenly spaced rows of a large matrix are a cache miss each. */
+	if (!m->col && n < n_fit) {
+		size_t nv = n * V;
+		packed = (struct ana_matrix){.n_docs = n, .n_terms = V};
+		packed.row = malloc((n + 1) * sizeof(*packed.row));
+		packed.val = malloc((nv ? nv : 1) * sizeof(*packed.val));
+		fdocs = malloc((n ? n : 1) * sizeof(*fdocs));
+		if (!packed.row || !packed.val || !fdocs)
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			packed.row[i] = i * V;
+			memcpy(packed.val + i * V, m->val + m->row[docs[i]], V * sizeof(*packed.val));
+			fdocs[i] = i;
+		}
+		packed.row[n] = n * V;
+		fm = &packed;
+	}
 	if ((size_t)k > n)
 		k = (int)n;
 	out->k = k;
@@ -523,7 +544,8 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, int threads,
 	int parallel = threads > 1 && (double)n * (double)kk * (double)V > 1e6;
 	struct restart_job rj[2];
 	for (int h = 0; h < 2; h++)
-		rj[h] = (struct restart_job){m, docs, n, k, kk, seed, h, 2, threads > 1 && !parallel,
+		rj[h] = (struct restart_job){fm, fdocs ? fdocs : docs, n, k, kk, seed, h, 2,
+					     threads > 1 && !parallel,
 					     r_cent, r_assign, r_sim, objs, CORE_ENOMEM};
 	ana_two_halves(restarts, &rj[0], &rj[1], parallel);
 	if (rj[0].rc || rj[1].rc)
@@ -593,6 +615,9 @@ out:
 	free(docs);
 	free(all);
 	free(fitted);
+	free(fdocs);
+	free(packed.row);
+	free(packed.val);
 	if (rc)
 		ana_clustering_release(out);
 	return rc;
