@@ -12,6 +12,7 @@ struct cli {
 	struct core_config cfg;
 	int cfg_loaded;
 	struct core_db *db;
+	char **argv; /* main's, for cli_reexec_huge_pages */
 };
 
 struct cli_option {
@@ -47,6 +48,9 @@ void cli_help_command(const struct cli_command *c, FILE *out);
 const struct cli_command *cli_find(const char *name);
 /* Parses a positive integer option value; returns -1 when invalid. */
 long cli_parse_long(const char *s, long lo, long hi);
+/* Starts this process again with glibc's heap on transparent huge pages (main.c says
+ * when); returns only when it does not. */
+void cli_reexec_huge_pages(const struct cli *cli);
 /* Prints out, respecting -q for informational lines. */
 void cli_info(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -367,13 +367,15 @@ int cli_store(struct cli *cli)
  * machine every fault is a trip to the hypervisor: at 100k items 38,000 faults took a
  * sixth of the CPU. glibc backs its heap with transparent huge pages when its hugetlb
  * tunable says so, and reads tunables only at start-up; so `analyze` starts itself once
- * more with the tunable added, when the kernel gives huge pages on request (madvise
+ * more with the tunable added (cmd_analyze, for stores large enough to pay for a
+ * second start), when the kernel gives huge pages on request (madvise
  * mode) and GLIBC_TUNABLES does not already set it either way (hugetlb=0 keeps the
  * process as it is). Not under valgrind (its preload library is in LD_PRELOAD), which
  * would run the new image outside itself. Nothing has been opened yet, and a failed
  * exec leaves the run to go on without. */
-static void reexec_with_huge_pages(char **argv)
+void cli_reexec_huge_pages(const struct cli *cli)
 {
+	char **argv = cli->argv;
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
 	static const char key[] = "glibc.malloc.hugetlb=";
 	const char *old = getenv("GLIBC_TUNABLES"), *preload = getenv("LD_PRELOAD");
@@ -406,7 +408,7 @@ static void reexec_with_huge_pages(char **argv)
 
 int main(int argc, char **argv)
 {
-	struct cli cli = {.config_path = "inspraak.json"};
+	struct cli cli = {.config_path = "inspraak.json", .argv = argv};
 	const struct cli_command *cmd;
 	int i, rc;
 
@@ -459,8 +461,6 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
-	if (cmd->run == cmd_analyze)
-		reexec_with_huge_pages(argv);
 	rc = cmd->run(&cli, argc - i, argv + i);
 	core_db_close(cli.db);
 	if (cli.cfg_loaded)

@@ -44,22 +44,6 @@ I items --json >"$T/assign2.json"
 cmp -s "$T/assign1.json" "$T/assign2.json" || fail "items' analysis differs between runs"
 [ "$(json_eval "$T/themes1.json" 'len(d)')" -ge 3 ] || fail "fewer than 3 themes"
 
-# analyze starts itself again with glibc's heap on transparent huge pages where the
-# kernel gives them on request (cli/main.c); GLIBC_TUNABLES=glibc.malloc.hugetlb=0 keeps
-# it on small pages; the analysis is the same either way
-huge() { sed -n 's/.*analysis: \(-\?[0-9]*\) KiB on huge pages/\1/p' "$T/err"; }
-expect 0 env GLIBC_TUNABLES=glibc.malloc.hugetlb=0 "$INSPRAAK" --config "$T/inspraak.json" -v analyze
-[ "$(huge)" = 0 ] || fail "hugetlb=0 still ran on huge pages: '$(huge)' KiB"
-I items --json >"$T/assign3.json"
-cmp -s "$T/assign1.json" "$T/assign3.json" || fail "items' analysis differs on small pages"
-expect 0 env -u GLIBC_TUNABLES "$INSPRAAK" --config "$T/inspraak.json" -v analyze
-if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null &&
-	[ "${INSPRAAK_SANITIZED:-0}" = 0 ]; then
-	[ "$(huge)" -gt 0 ] || fail "analyze did not put its heap on huge pages: '$(huge)' KiB"
-fi
-I items --json >"$T/assign3.json"
-cmp -s "$T/assign1.json" "$T/assign3.json" || fail "items' analysis differs on huge pages"
-
 # the respondent's own stance wins, and only a stance the respondent gave says so
 python3 - "$T/assign1.json" <<'PY'
 import json, sys
