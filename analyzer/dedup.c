@@ -196,6 +196,20 @@ struct bucket {
 	uint32_t first, last;    /* signature indexes; first == UINT32_MAX: empty */
 };
 
+/* A signature's key in band b (0 for no signature: never looked up). */
+static uint64_t band_key(const uint32_t *sx, int b, int rows)
+{
+	uint64_t key = (uint64_t)b;
+
+	if (!sx)
+		return 0;
+	for (int q = 0; q < rows; q++)
+		key = mix(key * 31 + sx[b * rows + q]);
+	return key;
+}
+
+#define AHEAD 8 /* ranks fetched ahead in band_range */
+
 static void *band_range(void *arg)
 {
 	struct band_job *j = arg;
@@ -213,16 +227,29 @@ static void *band_range(void *arg)
 	for (size_t i = 0; i < cap; i++)
 		tab[i].first = UINT32_MAX;
 	for (int b = j->band0; b < ANA_MH_BANDS; b += j->step) {
+		/* Ranks visit signatures and buckets in no memory order: each is fetched
+		 * ahead (the pointer three steps of AHEAD early, the signature two, the
+		 * bucket of a key computed one step early), so the misses overlap. */
+		uint64_t keys[2 * AHEAD];
 		while (n_used)
 			tab[used[--n_used]].first = UINT32_MAX;
+		for (size_t r = 0; r < AHEAD && r < j->n; r++)
+			keys[r % (2 * AHEAD)] = band_key(j->sigs[j->by_rank[r]], b, rows);
 		for (size_t r = 0; r < j->n; r++) {
+			if (r + 3 * AHEAD < j->n)
+				__builtin_prefetch(&j->sigs[j->by_rank[r + 3 * AHEAD]]);
+			if (r + 2 * AHEAD < j->n && j->sigs[j->by_rank[r + 2 * AHEAD]])
+				__builtin_prefetch(j->sigs[j->by_rank[r + 2 * AHEAD]] + b * rows);
+			if (r + AHEAD < j->n) {
+				uint64_t ka = band_key(j->sigs[j->by_rank[r + AHEAD]], b, rows);
+				keys[(r + AHEAD) % (2 * AHEAD)] = ka;
+				__builtin_prefetch(&tab[(size_t)ka & (cap - 1)]);
+			}
 			uint32_t x = j->by_rank[r];
 			const uint32_t *sx = j->sigs[x];
 			if (!sx)
 				continue;
-			uint64_t key = (uint64_t)b;
-			for (int q = 0; q < rows; q++)
-				key = mix(key * 31 + sx[b * rows + q]);
+			uint64_t key = keys[r % (2 * AHEAD)];
 			size_t h = (size_t)key & (cap - 1);
 			while (tab[h].first != UINT32_MAX && tab[h].key != key)
 				h = (h + 1) & (cap - 1);
