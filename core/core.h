@@ -388,8 +388,10 @@ struct core_item_filter {
 				    * stance and ambitions, content hash, theme and subtheme;
 				    * url, author, dates, group, email, campaign and hidden
 				    * reason stay NULL (two fewer copies per field a row).
-				    * Without a lang or theme filter, lang is the declared
-				    * language (not the latest run's detected one) */
+				    * Its strings are SQLite's own, not copies: like any
+				    * view, read them during the call only. Without a lang
+				    * or theme filter, lang is the declared language (not
+				    * the latest run's detected one) */
 };
 
 /* One item as the latest analysis run (if any) sees it. */

@@ -980,6 +980,18 @@ static void view_release(struct core_item_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* Releases a view of core_db_items_each: a lean one's strings are SQLite's (col_ref),
+ * its lists and stances its own. */
+static void view_done(struct core_item_view *v, int lean)
+{
+	if (lean) {
+		core_strlist_release(&v->item.declared_ambitions);
+		memset(&v->item, 0, sizeof(v->item));
+		v->theme = v->subtheme = NULL;
+	}
+	view_release(v);
+}
+
 static enum core_origin origin_parse(const char *s)
 {
 	if (s && strcmp(s, "respondent") == 0)
@@ -994,25 +1006,34 @@ static enum core_origin origin_parse(const char *s)
  * stance, content hash, edited, hidden, theme, campaign, reviewed, hidden reason,
  * subtheme (the items listing and the review pages select the same). A failed copy
  * leaves a NULL the caller checks (text, source, external id). */
+/* A column's text as SQLite holds it, valid until the statement steps: lean views
+ * lend their strings instead of copying them (the callback reads them during the
+ * call, as every view is read; two allocations per string a row fewer). */
+static char *col_ref(sqlite3_stmt *st, int i)
+{
+	return (char *)sqlite3_column_text(st, i);
+}
+
 static void view_from_row(sqlite3_stmt *st, struct core_item_view *v, int lean)
 {
 	struct core_item *it = &v->item;
+	char *(*col)(sqlite3_stmt *, int) = lean ? col_ref : col_dup;
 
 	memset(v, 0, sizeof(*v));
 	it->id = sqlite3_column_int64(st, 0);
-	it->source = col_dup(st, 1);
-	it->external_id = col_dup(st, 2);
-	it->title = col_dup(st, 5);
-	it->text = col_dup(st, 6);
-	it->lang = col_dup(st, 7);
+	it->source = col(st, 1);
+	it->external_id = col(st, 2);
+	it->title = col(st, 5);
+	it->text = col(st, 6);
+	it->lang = col(st, 7);
 	it->declared_stance = core_stance_parse((const char *)sqlite3_column_text(st, 12));
 	snprintf(it->content_hash, sizeof(it->content_hash), "%s",
 		 (const char *)sqlite3_column_text(st, 13));
 	v->edited = sqlite3_column_int(st, 14);
 	v->hidden = sqlite3_column_int(st, 15);
-	v->theme = col_dup(st, 16);
+	v->theme = col(st, 16);
 	v->reviewed = sqlite3_column_int(st, 18);
-	v->subtheme = col_dup(st, 20);
+	v->subtheme = col(st, 20);
 	if (lean)
 		return;
 	it->url = col_dup(st, 3);
@@ -1113,13 +1134,13 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 
 		view_from_row(st, &v, f->lean);
 		if (!it->text || !it->source || !it->external_id) {
-			view_release(&v);
+			view_done(&v, f->lean);
 			rc = core_err_set(err, CORE_ENOMEM, "cannot read items: out of memory");
 			goto out;
 		}
 		if (lean && cursor_seek(&themes, it->id)) {
-			v.theme = col_dup(themes.st, 1);
-			v.subtheme = col_dup(themes.st, 2);
+			v.theme = col_ref(themes.st, 1);
+			v.subtheme = col_ref(themes.st, 2);
 		}
 		for (int ok = cursor_seek(&decl, it->id); ok; ok = cursor_seek(&decl, it->id)) {
 			core_strlist_push(&it->declared_ambitions,
@@ -1146,7 +1167,7 @@ int core_db_items_each(struct core_db *db, const struct core_item_filter *f,
 			stances.row = sqlite3_step(stances.st) == SQLITE_ROW;
 		}
 		rc = cb(&v, ctx);
-		view_release(&v);
+		view_done(&v, f->lean);
 		if (rc)
 			goto out;
 	}
