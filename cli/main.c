@@ -396,6 +396,7 @@ void cli_reexec_huge_pages(const struct cli *cli)
 	snprintf(val, sizeof(val), "%s%s%s1", prev, prev[0] ? ":" : "", key);
 	if (setenv("GLIBC_TUNABLES", val, 1))
 		return;
+	fflush(NULL); /* nothing is printed before, but nothing buffered may be lost */
 	execv("/proc/self/exe", argv);
 	if (old)
 		setenv("GLIBC_TUNABLES", prev, 1);
