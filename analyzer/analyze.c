@@ -1623,7 +1623,7 @@ static int split_theme(const struct ana_matrix *m, const struct ana_matrix *spac
 		smp.row[i] = i * D;
 	for (size_t i = 0; i < ns; i++)
 		centred_row(space, docs[i * step], mu, smp.val + i * D);
-	if (ana_kmeans(&smp, k, seed, &fit) != 0)
+	if (ana_kmeans(&smp, NULL, k, seed, &fit) != 0)
 		goto out;
 	k = fit.k;
 	/* Every member joins its nearest centre; thin clusters dissolve into the others. */
@@ -2184,7 +2184,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		goto nomem;
 	t_lsa = ana_now();
 	progress(&st, "clustering", 0, 1);
-	if (ana_kmeans(rc == 0 ? &lsa : &m, k, seed, &cl) != 0)
+	if (ana_kmeans(rc == 0 ? &lsa : &m, rc == 0 ? &m : NULL, k, seed, &cl) != 0)
 		goto nomem;
 	t_kmeans = ana_now();
 	if (rc == 0 && ana_term_centroids(&m, &cl) != 0)

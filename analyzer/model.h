@@ -131,6 +131,12 @@ int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 #define ANA_KMEANS_OVER_ITER 15 /* iterations of the over-clustering */
 #define ANA_MIN_THEME_SIM 0.05f
 #define ANA_KMEANS_SAMPLE 10000   /* documents the centres are fitted on */
+/* The mixture that refines each restart: alpha large enough that a theme's size barely
+ * sways where a document goes (k stays k, no theme swallows the rest); beta small, so a
+ * word a theme has never seen counts against it. */
+#define ANA_DMM_ALPHA 100.0
+#define ANA_DMM_BETA 0.05
+#define ANA_DMM_SWEEPS 10
 
 struct ana_clustering {
 	int k;
@@ -141,11 +147,13 @@ struct ana_clustering {
 };
 /* Spherical k-means: per restart (ANA_KMEANS_RESTARTS), k-means++ seeds k *
  * ANA_KMEANS_OVER centres, whose clusters merge average-link down to k before the
- * final iterations; the restart agreeing best with the others (mean NMI) is kept. Fits
- * on at most ANA_KMEANS_SAMPLE evenly spaced documents, then assigns all; documents
+ * final iterations; with words (sparse term rows of the same documents, or NULL) each
+ * restart is then refined by a Dirichlet multinomial mixture on those words (themes.c);
+ * the restart agreeing best with the others (mean NMI) is kept. Fits on at most ANA_KMEANS_SAMPLE evenly spaced documents, then assigns all; documents
  * under ANA_MIN_THEME_SIM stay unassigned (-1). Deterministic for (m, k, seed).
  * 0 or CORE_ENOMEM. */
-int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clustering *out);
+int ana_kmeans(const struct ana_matrix *m, const struct ana_matrix *words, int k, uint64_t seed,
+	       struct ana_clustering *out);
 void ana_clustering_release(struct ana_clustering *c);
 /* Replaces c's centroids by the L2-normalised mean of its members' rows of m (the term
  * space, for labels, when the clustering ran in the LSA space). 0 or CORE_ENOMEM. */

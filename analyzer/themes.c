@@ -1,7 +1,8 @@
 /* themes.c: spherical k-means over L2-normalised rows (TF-IDF or the LSA space; model.h):
  * k-means++ seeding from a seeded PRNG, over-clustering merged average-link, restarts
  * of which the consensus one wins, a bounded fit sample, two threads for assignment.
- * Every loop runs in document order, every tie goes to the lower index and the thread
+ * Each restart's k-means solution is then refined by a Dirichlet multinomial mixture on
+ * the documents' words. Every loop runs in document order, every tie goes to the lower index and the thread
  * split is fixed, so a seed and an input give one answer. */
 #include <math.h>
 #include <stdlib.h>
@@ -110,6 +111,17 @@ static void assign_all(const struct ana_matrix *m, const size_t *docs, size_t n,
 	*obj = j[0].obj + j[1].obj;
 }
 
+/* ct = a / |a| (zeros when a is zero). */
+static void unit_row(const double *a, size_t V, float *ct)
+{
+	double norm = 0.0;
+	for (size_t j = 0; j < V; j++)
+		norm += a[j] * a[j];
+	norm = norm > 0.0 ? 1.0 / sqrt(norm) : 0.0;
+	for (size_t j = 0; j < V; j++)
+		ct[j] = (float)(a[j] * norm);
+}
+
 static void set_to_doc(const struct ana_matrix *m, size_t d, float *c)
 {
 	memset(c, 0, m->n_terms * sizeof(*c));
@@ -203,13 +215,7 @@ static double run_once(const struct ana_matrix *m, const size_t *docs, size_t n,
 				}
 				continue;
 			}
-			const double *a = acc + (size_t)c * V;
-			double norm = 0.0;
-			for (size_t j = 0; j < V; j++)
-				norm += a[j] * a[j];
-			norm = norm > 0.0 ? 1.0 / sqrt(norm) : 0.0;
-			for (size_t j = 0; j < V; j++)
-				ct[j] = (float)(a[j] * norm);
+			unit_row(acc + (size_t)c * V, V, ct);
 		}
 	}
 	return obj;
@@ -287,14 +293,7 @@ static void merge_to(const struct ana_matrix *m, const size_t *docs, size_t n, i
 	for (int a = 0; a < kk && o < k; a++) {
 		if (!count[a])
 			continue;
-		const double *x = acc + (size_t)a * V;
-		double norm = 0.0;
-		for (size_t j = 0; j < V; j++)
-			norm += x[j] * x[j];
-		norm = norm > 0.0 ? 1.0 / sqrt(norm) : 0.0;
-		float *ct = cent_out + (size_t)o++ * V;
-		for (size_t j = 0; j < V; j++)
-			ct[j] = (float)(x[j] * norm);
+		unit_row(acc + (size_t)a * V, V, cent_out + (size_t)o++ * V);
 	}
 }
 
@@ -325,10 +324,207 @@ static double partition_nmi(const int *a, const int *b, size_t n, int k, double 
 	return ha + hb > 0 ? 2.0 * mi / (ha + hb) : 1.0;
 }
 
+/* ---- Refinement by a Dirichlet multinomial mixture (Yin and Wang 2014, GSDMM): one
+ * theme per document, whose words are drawn from the theme's word distribution. On
+ * short texts this reads the words themselves (a shared rare word weighs heavily,
+ * a common one little), which the LSA space blurs; started from k-means it keeps the
+ * number of themes and only moves documents whose words fit another theme better. */
+
+/* The words of the fitted documents (docs[i] -> row i), columns renumbered 0..V-1 in
+ * the order they first occur, so that the counts below are as large as the sample's
+ * vocabulary, not the whole input's. */
+struct dmm_words {
+	size_t n, V;
+	size_t *row;
+	uint32_t *col;
+};
+
+static void dmm_words_release(struct dmm_words *w)
+{
+	free(w->row);
+	free(w->col);
+	memset(w, 0, sizeof(*w));
+}
+
+static int dmm_words_build(const struct ana_matrix *t, const size_t *docs, size_t n,
+			   struct dmm_words *w)
+{
+	uint32_t *map = malloc((t->n_terms ? t->n_terms : 1) * sizeof(*map));
+	size_t nnz = 0;
+	int rc = CORE_ENOMEM;
+
+	memset(w, 0, sizeof(*w));
+	for (size_t i = 0; i < n; i++)
+		nnz += t->row[docs[i] + 1] - t->row[docs[i]];
+	w->row = malloc((n + 1) * sizeof(*w->row));
+	w->col = malloc((nnz ? nnz : 1) * sizeof(*w->col));
+	if (!map || !w->row || !w->col)
+		goto out;
+	for (size_t c = 0; c < t->n_terms; c++)
+		map[c] = ANA_NOID;
+	w->n = n;
+	nnz = 0;
+	for (size_t i = 0; i < n; i++) {
+		w->row[i] = nnz;
+		for (size_t j = t->row[docs[i]]; j < t->row[docs[i] + 1]; j++) {
+			if (map[t->col[j]] == ANA_NOID)
+				map[t->col[j]] = (uint32_t)w->V++;
+			w->col[nnz++] = map[t->col[j]];
+		}
+	}
+	w->row[n] = nnz;
+	rc = 0;
+out:
+	free(map);
+	if (rc)
+		dmm_words_release(w);
+	return rc;
+}
+
+/* The mixture's counts for one restart: documents (mz), words (nz) and each word
+ * (nzw) per theme, with the logarithms the assignment needs kept up to date. */
+struct dmm {
+	const struct dmm_words *w;
+	int k;
+	double vb; /* V * beta */
+	uint32_t *nzw, *nz, *mz;
+	float *lw;   /* log(nzw + beta) */
+	double *lnz; /* log(nz + V beta) */
+	double *lmz; /* log(mz + alpha) */
+};
+
+static void dmm_release(struct dmm *q)
+{
+	free(q->nzw);
+	free(q->lw);
+	free(q->nz);
+	free(q->mz);
+	free(q->lnz);
+	free(q->lmz);
+	memset(q, 0, sizeof(*q));
+}
+
+static int dmm_init(struct dmm *q, const struct dmm_words *w, int k)
+{
+	memset(q, 0, sizeof(*q));
+	q->w = w;
+	q->k = k;
+	q->vb = (double)w->V * ANA_DMM_BETA;
+	q->nzw = malloc((size_t)k * (w->V ? w->V : 1) * sizeof(*q->nzw));
+	q->lw = malloc((size_t)k * (w->V ? w->V : 1) * sizeof(*q->lw));
+	q->nz = malloc((size_t)k * sizeof(*q->nz));
+	q->mz = malloc((size_t)k * sizeof(*q->mz));
+	q->lnz = malloc((size_t)k * sizeof(*q->lnz));
+	q->lmz = malloc((size_t)k * sizeof(*q->lmz));
+	if (q->nzw && q->lw && q->nz && q->mz && q->lnz && q->lmz)
+		return 0;
+	dmm_release(q);
+	return CORE_ENOMEM;
+}
+
+/* Document i joins (sign 1) or leaves (sign -1) theme z. */
+static void dmm_move(struct dmm *q, size_t i, int z, int sign)
+{
+	const struct dmm_words *w = q->w;
+	uint32_t len = (uint32_t)(w->row[i + 1] - w->row[i]);
+
+	if (sign > 0) {
+		q->mz[z]++;
+		q->nz[z] += len;
+	} else {
+		q->mz[z]--;
+		q->nz[z] -= len;
+	}
+	q->lnz[z] = log((double)q->nz[z] + q->vb);
+	q->lmz[z] = log((double)q->mz[z] + ANA_DMM_ALPHA);
+	for (size_t j = w->row[i]; j < w->row[i + 1]; j++) {
+		size_t x = (size_t)z * w->V + w->col[j];
+		q->nzw[x] = sign > 0 ? q->nzw[x] + 1 : q->nzw[x] - 1;
+		q->lw[x] = (float)log((double)q->nzw[x] + ANA_DMM_BETA);
+	}
+}
+
+/* Iterated conditional modes on the collapsed mixture: in document order, each
+ * document leaves its theme and joins the one of highest posterior
+ *   log(m_z + alpha) + sum_w log(n_zw + beta) - sum_{i<len} log(n_z + V beta + i)
+ * (words counted once per document; the last sum as len log(n_z + V beta) plus its
+ * first-order correction, since n_z is far larger than a reaction). Stops when at most
+ * one document in a thousand moved; no random draws, so a seed and an input give one
+ * answer. assign[i] is document i's theme (of k) on entry and exit. */
+static void dmm_refine(struct dmm *q, int *assign)
+{
+	const struct dmm_words *w = q->w;
+	size_t V = w->V, n = w->n;
+	int k = q->k;
+
+	memset(q->nzw, 0, (size_t)k * V * sizeof(*q->nzw));
+	memset(q->nz, 0, (size_t)k * sizeof(*q->nz));
+	memset(q->mz, 0, (size_t)k * sizeof(*q->mz));
+	for (size_t i = 0; i < n; i++) {
+		q->mz[assign[i]]++;
+		q->nz[assign[i]] += (uint32_t)(w->row[i + 1] - w->row[i]);
+		for (size_t j = w->row[i]; j < w->row[i + 1]; j++)
+			q->nzw[(size_t)assign[i] * V + w->col[j]]++;
+	}
+	for (size_t x = 0; x < (size_t)k * V; x++)
+		q->lw[x] = (float)log((double)q->nzw[x] + ANA_DMM_BETA);
+	for (int z = 0; z < k; z++) {
+		q->lnz[z] = log((double)q->nz[z] + q->vb);
+		q->lmz[z] = log((double)q->mz[z] + ANA_DMM_ALPHA);
+	}
+	for (int s = 0; s < ANA_DMM_SWEEPS; s++) {
+		size_t moved = 0;
+		for (size_t i = 0; i < n; i++) {
+			double len = (double)(w->row[i + 1] - w->row[i]), best = -INFINITY;
+			int z0 = assign[i], bz = z0;
+			if (q->mz[z0] == 1)
+				continue; /* a theme's last document stays: k themes remain k */
+			dmm_move(q, i, z0, -1);
+			for (int z = 0; z < k; z++) {
+				const float *lz = q->lw + (size_t)z * V;
+				float a = 0.0f;
+				for (size_t j = w->row[i]; j < w->row[i + 1]; j++)
+					a += lz[w->col[j]];
+				double v = q->lmz[z] + a - len * q->lnz[z] -
+					   len * (len - 1.0) / (2.0 * ((double)q->nz[z] + q->vb));
+				if (v > best) {
+					best = v;
+					bz = z;
+				}
+			}
+			moved += bz != z0;
+			assign[i] = bz;
+			dmm_move(q, i, bz, 1);
+		}
+		if (moved * 1000 <= n)
+			break;
+	}
+}
+
+/* Centres (L2-normalised member means of m) of assign over docs, and each document's
+ * cosine to its own; acc holds k x V doubles. */
+static void centres_of(const struct ana_matrix *m, const size_t *docs, size_t n, int k,
+		       const int *assign, double *acc, float *cent, float *sim)
+{
+	size_t V = m->n_terms;
+
+	memset(acc, 0, (size_t)k * V * sizeof(*acc));
+	for (size_t i = 0; i < n; i++) {
+		double *a = acc + (size_t)assign[i] * V;
+		for (size_t j = m->row[docs[i]]; j < m->row[docs[i] + 1]; j++)
+			a[ana_col(m, docs[i], j)] += m->val[j];
+	}
+	for (int c = 0; c < k; c++)
+		unit_row(acc + (size_t)c * V, V, cent + (size_t)c * V);
+	for (size_t i = 0; i < n; i++)
+		sim[i] = (float)dot(m, docs[i], cent + (size_t)assign[i] * V);
+}
+
 /* Restarts r0, r0 + step, ... of ana_kmeans into their slices of r_cent, r_assign,
  * r_sim and objs; rc 0 when done. */
 struct restart_job {
 	const struct ana_matrix *m;
+	const struct dmm_words *words; /* NULL: no refinement */
 	const size_t *docs;
 	size_t n;
 	int k, kk;
@@ -355,9 +551,12 @@ static void *restarts(void *arg)
 	double *best = malloc(n * sizeof(*best));
 	int *assign = malloc(n * sizeof(*assign));
 	float *sim = malloc(n * sizeof(*sim));
+	struct dmm q = {0};
 
 	j->rc = CORE_ENOMEM;
 	if (!cent || !over || !acc || !pair || !count || !best || !assign || !sim)
+		goto out;
+	if (j->words && dmm_init(&q, j->words, k) != 0)
 		goto out;
 	for (int r = j->r0; r < ANA_KMEANS_RESTARTS; r += j->step) {
 		struct ana_rng rng;
@@ -373,6 +572,10 @@ static void *restarts(void *arg)
 		}
 		j->objs[r] = run_once(m, j->docs, n, k, cent, acc, assign, sim, count,
 				      ANA_KMEANS_MAX_ITER, j->split);
+		if (j->words) {
+			dmm_refine(&q, assign);
+			centres_of(m, j->docs, n, k, assign, acc, cent, sim);
+		}
 		memcpy(j->r_cent + (size_t)r * k * V, cent, (size_t)k * V * sizeof(float));
 		memcpy(j->r_assign + (size_t)r * n, assign, n * sizeof(*assign));
 		memcpy(j->r_sim + (size_t)r * n, sim, n * sizeof(*sim));
@@ -387,10 +590,12 @@ out:
 	free(best);
 	free(assign);
 	free(sim);
+	dmm_release(&q);
 	return NULL;
 }
 
-int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clustering *out)
+int ana_kmeans(const struct ana_matrix *m, const struct ana_matrix *words, int k, uint64_t seed,
+	       struct ana_clustering *out)
 {
 	size_t n_all = m->n_docs, V = m->n_terms, n = 0;
 	size_t *docs = NULL, *all = NULL, n_fit = 0;
@@ -398,6 +603,7 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clus
 	int *r_assign = NULL;
 	double *count_kk = NULL;
 	uint8_t *fitted = NULL;
+	struct dmm_words w = {0};
 	int rc = CORE_ENOMEM, kk;
 
 	memset(out, 0, sizeof(*out));
@@ -453,6 +659,10 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clus
 	if (!out->centroid || !r_cent || !r_assign || !r_sim || !count_kk)
 		goto out;
 
+	/* Every document in the fit has a word in words too (the LSA row of a document
+	 * without terms is empty). */
+	if (words && words->col && dmm_words_build(words, docs, n, &w) != 0)
+		goto out;
 	int R = ANA_KMEANS_RESTARTS;
 	double objs[ANA_KMEANS_RESTARTS];
 	/* The restarts are independent: two threads take every other one (each with its
@@ -460,7 +670,7 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, struct ana_clus
 	int parallel = (double)n * (double)kk * (double)V > 1e6;
 	struct restart_job rj[2];
 	for (int h = 0; h < 2; h++)
-		rj[h] = (struct restart_job){m, docs, n, k, kk, seed, h, 2, !parallel,
+		rj[h] = (struct restart_job){m, w.row ? &w : NULL, docs, n, k, kk, seed, h, 2, !parallel,
 					     r_cent, r_assign, r_sim, objs, CORE_ENOMEM};
 	ana_two_halves(restarts, &rj[0], &rj[1], parallel);
 	if (rj[0].rc || rj[1].rc)
@@ -530,6 +740,7 @@ out:
 	free(docs);
 	free(all);
 	free(fitted);
+	dmm_words_release(&w);
 	if (rc)
 		ana_clustering_release(out);
 	return rc;
@@ -557,15 +768,8 @@ int ana_term_centroids(const struct ana_matrix *m, struct ana_clustering *c)
 		for (size_t j = m->row[d]; j < m->row[d + 1]; j++)
 			a[ana_col(m, d, j)] += m->val[j];
 	}
-	for (int k = 0; k < c->k; k++) {
-		const double *a = acc + (size_t)k * V;
-		double norm = 0.0;
-		for (size_t j = 0; j < V; j++)
-			norm += a[j] * a[j];
-		norm = norm > 0.0 ? 1.0 / sqrt(norm) : 0.0;
-		for (size_t j = 0; j < V; j++)
-			cent[(size_t)k * V + j] = (float)(a[j] * norm);
-	}
+	for (int k = 0; k < c->k; k++)
+		unit_row(acc + (size_t)k * V, V, cent + (size_t)k * V);
 	free(acc);
 	free(c->centroid);
 	c->centroid = cent;

@@ -1,7 +1,7 @@
 /* test_themes.c: themes a policy team can trust: camel-case hashtags, domain stopwords
  * and stance cues kept out of features, per-language stopword lists, MinHash grouping,
  * label rules (no stopword, no stance word, no stem variant, unique, phrases from
- * significant bigrams), the same themes for any storage order, theme ids carried to
+ * significant bigrams), k-means refined by the documents' words, the same themes for any storage order, theme ids carried to
  * the next run, and the sib200 Dutch evaluation (NMI against the gold topics). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -841,6 +841,66 @@ static void subthemes_split_sub_subjects(void **state)
 	assert_string_equal(one_for_all(&c, 0, 0), top);
 }
 
+/* ---------------------------------------------------------------- word refinement */
+
+/* The mixture refinement reads the words: 120 documents whose semantic-space rows split
+ * them first half / second half, while their words (two disjoint vocabularies of six
+ * words) agree with that split for three documents in four and contradict it for the
+ * fourth. k-means alone finds the halves; the refinement must move every document to
+ * the theme of its words. */
+static void kmeans_refined_by_words(void **state)
+{
+	(void)state;
+	enum { N = 120, W = 3 };
+	size_t srow[N + 1], trow[N + 1];
+	float sval[2 * N], tval[W * N];
+	uint32_t tcol[W * N];
+	struct ana_matrix space = {N, 2, srow, NULL, sval, NULL};
+	struct ana_matrix words = {N, 12, trow, tcol, tval, NULL};
+
+	for (size_t i = 0; i < N; i++) {
+		double a = i < N / 2 ? 1.0 : 0.2 + 0.001 * (double)(i % 7);
+		double b = i < N / 2 ? 0.2 + 0.001 * (double)(i % 5) : 1.0;
+		srow[i] = 2 * i;
+		sval[2 * i] = (float)(a / sqrt(a * a + b * b));
+		sval[2 * i + 1] = (float)(b / sqrt(a * a + b * b));
+		trow[i] = W * i;
+		uint32_t base = (i < N / 2) != (i % 4 == 3) ? 0 : 6, r = (uint32_t)i % 6;
+		uint32_t c[W] = {base + r, base + (r + 1) % 6, base + (r + 3) % 6};
+		for (int x = 1; x < W; x++) /* ascending within the row */
+			for (int y = x; y > 0 && c[y - 1] > c[y]; y--) {
+				uint32_t t = c[y];
+				c[y] = c[y - 1];
+				c[y - 1] = t;
+			}
+		for (int x = 0; x < W; x++) {
+			tcol[W * i + (size_t)x] = c[x];
+			tval[W * i + (size_t)x] = (float)(1.0 / sqrt((double)W));
+		}
+	}
+	srow[N] = 2 * N;
+	trow[N] = W * N;
+
+	struct ana_clustering cl;
+	/* Without the words: the halves of the semantic space (document 3 has the
+	 * second half's words). */
+	assert_int_equal(ana_kmeans(&space, NULL, 2, 7, &cl), 0);
+	assert_int_equal(cl.k, 2);
+	assert_true(cl.assign[0] >= 0 && cl.assign[N - 1] >= 0 && cl.assign[0] != cl.assign[N - 1]);
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(cl.assign[i], cl.assign[i < N / 2 ? 0 : N - 1]);
+	ana_clustering_release(&cl);
+	/* With them: every document assigned, in the theme of its vocabulary. */
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		assert_int_equal(ana_kmeans(&space, &words, 2, seed, &cl), 0);
+		assert_int_equal(cl.k, 2);
+		assert_true(cl.assign[0] >= 0 && cl.assign[3] >= 0 && cl.assign[0] != cl.assign[3]);
+		for (size_t i = 0; i < N; i++)
+			assert_int_equal(cl.assign[i], cl.assign[tcol[W * i] < 6 ? 0 : 3]);
+		ana_clustering_release(&cl);
+	}
+}
+
 /* ---------------------------------------------------------------- sib200 evaluation */
 
 /* NMI with arithmetic normalisation between two labelings given as small ints. */
@@ -992,6 +1052,7 @@ int test_themes(void)
 		cmocka_unit_test(minhash_grouping),
 		cmocka_unit_test(near_dups_many),
 		cmocka_unit_test(idmap_ids),
+		cmocka_unit_test(kmeans_refined_by_words),
 		cmocka_unit_test_setup_teardown(labels_are_topics, setup, teardown),
 		cmocka_unit_test_setup_teardown(cues_cluster_but_name_no_theme, setup, teardown),
 		cmocka_unit_test_setup_teardown(shuffled_order_same_themes, setup, teardown),
