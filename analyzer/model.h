@@ -131,11 +131,11 @@ int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 #define ANA_KMEANS_OVER_ITER 15 /* iterations of the over-clustering */
 #define ANA_MIN_THEME_SIM 0.05f
 #define ANA_KMEANS_SAMPLE 10000   /* documents the centres are fitted on */
-/* The mixture that refines each restart: alpha large enough that a theme's size barely
- * sways where a document goes (k stays k, no theme swallows the rest); beta small, so a
- * word a theme has never seen counts against it. */
+/* The mixture that refines the clusters: alpha large enough that a cluster's size
+ * barely sways where a document goes (with a small one, big clusters swallow the
+ * rest); beta as in GSDMM. */
 #define ANA_DMM_ALPHA 100.0
-#define ANA_DMM_BETA 0.05
+#define ANA_DMM_BETA 0.1
 #define ANA_DMM_SWEEPS 10
 
 struct ana_clustering {
@@ -145,14 +145,22 @@ struct ana_clustering {
 	float *centroid;  /* k x n_terms, L2-normalised */
 	double objective;
 };
+/* The words a clustering is refined on: sparse term rows of the same documents, and
+ * the columns to leave out (skip[c] 1; skip NULL reads all). Bigrams are left out: they
+ * repeat their own words, which the mixture's independent draws would count twice. */
+struct ana_words {
+	const struct ana_matrix *m;
+	const uint8_t *skip;
+};
 /* Spherical k-means: per restart (ANA_KMEANS_RESTARTS), k-means++ seeds k *
  * ANA_KMEANS_OVER centres, whose clusters merge average-link down to k before the
- * final iterations; with words (sparse term rows of the same documents, or NULL) each
- * restart is then refined by a Dirichlet multinomial mixture on those words (themes.c);
- * the restart agreeing best with the others (mean NMI) is kept. Fits on at most ANA_KMEANS_SAMPLE evenly spaced documents, then assigns all; documents
- * under ANA_MIN_THEME_SIM stay unassigned (-1). Deterministic for (m, k, seed).
- * 0 or CORE_ENOMEM. */
-int ana_kmeans(const struct ana_matrix *m, const struct ana_matrix *words, int k, uint64_t seed,
+ * final iterations. With words (NULL: none), a Dirichlet multinomial mixture on the
+ * words refines the clusters before the merge and the merged ones instead of the final
+ * iterations. The restart agreeing best with the others (mean NMI) is kept. Fits on at
+ * most ANA_KMEANS_SAMPLE evenly spaced documents, then assigns the rest to the nearest
+ * centre; those under ANA_MIN_THEME_SIM (and, without words, fitted ones too) stay
+ * unassigned (-1). Deterministic for (m, words, k, seed). 0 or CORE_ENOMEM. */
+int ana_kmeans(const struct ana_matrix *m, const struct ana_words *words, int k, uint64_t seed,
 	       struct ana_clustering *out);
 void ana_clustering_release(struct ana_clustering *c);
 /* Replaces c's centroids by the L2-normalised mean of its members' rows of m (the term

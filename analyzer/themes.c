@@ -1,8 +1,8 @@
 /* themes.c: spherical k-means over L2-normalised rows (TF-IDF or the LSA space; model.h):
  * k-means++ seeding from a seeded PRNG, over-clustering merged average-link, restarts
  * of which the consensus one wins, a bounded fit sample, two threads for assignment.
- * Each restart's k-means solution is then refined by a Dirichlet multinomial mixture on
- * the documents' words. Every loop runs in document order, every tie goes to the lower index and the thread
+ * Given the documents' words, a Dirichlet multinomial mixture refines each restart's
+ * clusters before and after the merge. Every loop runs in document order, every tie goes to the lower index and the thread
  * split is fixed, so a seed and an input give one answer. */
 #include <math.h>
 #include <stdlib.h>
@@ -225,13 +225,18 @@ static double run_once(const struct ana_matrix *m, const size_t *docs, size_t n,
  * clusters whose members are on average most alike (sum_a . sum_b / (n_a n_b)) merge
  * first. Over-clustering and then merging finds the broad topics of short texts better
  * than k-means from k seeds, which splits a big topic and lumps small ones. cent_out
- * receives k L2-normalised centres (zero rows when fewer than k clusters were alive).
+ * receives k L2-normalised centres (zero rows when fewer than k clusters were alive),
+ * into[c] (kk entries) the merged cluster (0..k-1) that cluster c became part of.
  * acc holds kk x V doubles, pair kk x kk doubles. */
 static void merge_to(const struct ana_matrix *m, const size_t *docs, size_t n, int kk, int k,
-		     const int *assign, double *acc, double *pair, size_t *count, float *cent_out)
+		     const int *assign, double *acc, double *pair, size_t *count, float *cent_out,
+		     int *into)
 {
 	size_t V = m->n_terms;
 	int alive = 0;
+
+	for (int a = 0; a < kk; a++)
+		into[a] = a;
 
 	memset(acc, 0, (size_t)kk * V * sizeof(*acc));
 	memset(count, 0, (size_t)kk * sizeof(*count));
@@ -277,6 +282,9 @@ static void merge_to(const struct ana_matrix *m, const size_t *docs, size_t n, i
 		count[ba] += count[bb];
 		count[bb] = 0;
 		alive--;
+		for (int c = 0; c < kk; c++)
+			if (into[c] == bb)
+				into[c] = ba;
 		for (int c = 0; c < kk; c++) {
 			if (c == ba || !count[c])
 				continue;
@@ -289,12 +297,18 @@ static void merge_to(const struct ana_matrix *m, const size_t *docs, size_t n, i
 		}
 	}
 	memset(cent_out, 0, (size_t)k * V * sizeof(*cent_out));
+	/* Survivors are numbered in order; into[] holds -1 - number while renaming. */
 	int o = 0;
 	for (int a = 0; a < kk && o < k; a++) {
 		if (!count[a])
 			continue;
+		for (int c = 0; c < kk; c++)
+			if (into[c] == a)
+				into[c] = -1 - o;
 		unit_row(acc + (size_t)a * V, V, cent_out + (size_t)o++ * V);
 	}
+	for (int c = 0; c < kk; c++)
+		into[c] = into[c] < 0 ? -1 - into[c] : 0; /* 0: a cluster without members */
 }
 
 /* NMI (arithmetic normalisation) of two partitions of n documents into k clusters;
@@ -326,29 +340,35 @@ static double partition_nmi(const int *a, const int *b, size_t n, int k, double 
 
 /* ---- Refinement by a Dirichlet multinomial mixture (Yin and Wang 2014, GSDMM): one
  * theme per document, whose words are drawn from the theme's word distribution. On
- * short texts this reads the words themselves (a shared rare word weighs heavily,
- * a common one little), which the LSA space blurs; started from k-means it keeps the
- * number of themes and only moves documents whose words fit another theme better. */
+ * short texts this reads the words themselves (a shared rare word weighs heavily, a
+ * common one little), which the LSA space blurs; started from k-means it keeps the
+ * number of clusters and moves the documents whose words fit another cluster better. */
 
 /* The words of the fitted documents (docs[i] -> row i), columns renumbered 0..V-1 in
  * the order they first occur, so that the counts below are as large as the sample's
- * vocabulary, not the whole input's. */
+ * vocabulary, not the whole input's. Columns marked in skip are left out. Counts of
+ * documents never exceed n, so their logarithms come from tables. */
 struct dmm_words {
 	size_t n, V;
 	size_t *row;
 	uint32_t *col;
+	float *log_beta;   /* [c] = log(c + beta), c = 0..n */
+	double *log_alpha; /* [c] = log(c + alpha) */
 };
 
 static void dmm_words_release(struct dmm_words *w)
 {
 	free(w->row);
 	free(w->col);
+	free(w->log_beta);
+	free(w->log_alpha);
 	memset(w, 0, sizeof(*w));
 }
 
-static int dmm_words_build(const struct ana_matrix *t, const size_t *docs, size_t n,
+static int dmm_words_build(const struct ana_words *words, const size_t *docs, size_t n,
 			   struct dmm_words *w)
 {
+	const struct ana_matrix *t = words->m;
 	uint32_t *map = malloc((t->n_terms ? t->n_terms : 1) * sizeof(*map));
 	size_t nnz = 0;
 	int rc = CORE_ENOMEM;
@@ -358,8 +378,14 @@ static int dmm_words_build(const struct ana_matrix *t, const size_t *docs, size_
 		nnz += t->row[docs[i] + 1] - t->row[docs[i]];
 	w->row = malloc((n + 1) * sizeof(*w->row));
 	w->col = malloc((nnz ? nnz : 1) * sizeof(*w->col));
-	if (!map || !w->row || !w->col)
+	w->log_beta = malloc((n + 1) * sizeof(*w->log_beta));
+	w->log_alpha = malloc((n + 1) * sizeof(*w->log_alpha));
+	if (!map || !w->row || !w->col || !w->log_beta || !w->log_alpha)
 		goto out;
+	for (size_t c = 0; c <= n; c++) {
+		w->log_beta[c] = (float)log((double)c + ANA_DMM_BETA);
+		w->log_alpha[c] = log((double)c + ANA_DMM_ALPHA);
+	}
 	for (size_t c = 0; c < t->n_terms; c++)
 		map[c] = ANA_NOID;
 	w->n = n;
@@ -367,9 +393,12 @@ static int dmm_words_build(const struct ana_matrix *t, const size_t *docs, size_
 	for (size_t i = 0; i < n; i++) {
 		w->row[i] = nnz;
 		for (size_t j = t->row[docs[i]]; j < t->row[docs[i] + 1]; j++) {
-			if (map[t->col[j]] == ANA_NOID)
-				map[t->col[j]] = (uint32_t)w->V++;
-			w->col[nnz++] = map[t->col[j]];
+			uint32_t c = t->col[j];
+			if (words->skip && words->skip[c])
+				continue;
+			if (map[c] == ANA_NOID)
+				map[c] = (uint32_t)w->V++;
+			w->col[nnz++] = map[c];
 		}
 	}
 	w->row[n] = nnz;
@@ -381,16 +410,19 @@ out:
 	return rc;
 }
 
-/* The mixture's counts for one restart: documents (mz), words (nz) and each word
- * (nzw) per theme, with the logarithms the assignment needs kept up to date. */
+/* The mixture's counts for one restart, for up to kmax clusters: documents (mz), words
+ * (nz) and each word (nzw) per cluster, with the logarithms the assignment needs kept
+ * up to date. */
 struct dmm {
 	const struct dmm_words *w;
-	int k;
-	double vb; /* V * beta */
-	uint32_t *nzw, *nz, *mz;
-	float *lw;   /* log(nzw + beta) */
+	int kmax;
+	double vb;   /* V * beta */
+	uint32_t *nzw, *nz, *mz; /* nzw word by word, kmax clusters each */
+	float *lw;   /* log(nzw + beta), laid out as nzw */
 	double *lnz; /* log(nz + V beta) */
+	double *hnz; /* 0.5 / (nz + V beta) */
 	double *lmz; /* log(mz + alpha) */
+	float *sc;   /* per cluster: a document's sum over its words of lw */
 };
 
 static void dmm_release(struct dmm *q)
@@ -400,29 +432,35 @@ static void dmm_release(struct dmm *q)
 	free(q->nz);
 	free(q->mz);
 	free(q->lnz);
+	free(q->hnz);
 	free(q->lmz);
+	free(q->sc);
 	memset(q, 0, sizeof(*q));
 }
 
-static int dmm_init(struct dmm *q, const struct dmm_words *w, int k)
+static int dmm_init(struct dmm *q, const struct dmm_words *w, int kmax)
 {
+	size_t cells = (size_t)kmax * (w->V ? w->V : 1);
+
 	memset(q, 0, sizeof(*q));
 	q->w = w;
-	q->k = k;
+	q->kmax = kmax;
 	q->vb = (double)w->V * ANA_DMM_BETA;
-	q->nzw = malloc((size_t)k * (w->V ? w->V : 1) * sizeof(*q->nzw));
-	q->lw = malloc((size_t)k * (w->V ? w->V : 1) * sizeof(*q->lw));
-	q->nz = malloc((size_t)k * sizeof(*q->nz));
-	q->mz = malloc((size_t)k * sizeof(*q->mz));
-	q->lnz = malloc((size_t)k * sizeof(*q->lnz));
-	q->lmz = malloc((size_t)k * sizeof(*q->lmz));
-	if (q->nzw && q->lw && q->nz && q->mz && q->lnz && q->lmz)
+	q->nzw = malloc(cells * sizeof(*q->nzw));
+	q->lw = malloc(cells * sizeof(*q->lw));
+	q->nz = malloc((size_t)kmax * sizeof(*q->nz));
+	q->mz = malloc((size_t)kmax * sizeof(*q->mz));
+	q->lnz = malloc((size_t)kmax * sizeof(*q->lnz));
+	q->hnz = malloc((size_t)kmax * sizeof(*q->hnz));
+	q->lmz = malloc((size_t)kmax * sizeof(*q->lmz));
+	q->sc = malloc((size_t)kmax * sizeof(*q->sc));
+	if (q->nzw && q->lw && q->nz && q->mz && q->lnz && q->hnz && q->lmz && q->sc)
 		return 0;
 	dmm_release(q);
 	return CORE_ENOMEM;
 }
 
-/* Document i joins (sign 1) or leaves (sign -1) theme z. */
+/* Document i joins (sign 1) or leaves (sign -1) cluster z. */
 static void dmm_move(struct dmm *q, size_t i, int z, int sign)
 {
 	const struct dmm_words *w = q->w;
@@ -436,41 +474,44 @@ static void dmm_move(struct dmm *q, size_t i, int z, int sign)
 		q->nz[z] -= len;
 	}
 	q->lnz[z] = log((double)q->nz[z] + q->vb);
-	q->lmz[z] = log((double)q->mz[z] + ANA_DMM_ALPHA);
+	q->hnz[z] = 0.5 / ((double)q->nz[z] + q->vb);
+	q->lmz[z] = w->log_alpha[q->mz[z]];
 	for (size_t j = w->row[i]; j < w->row[i + 1]; j++) {
-		size_t x = (size_t)z * w->V + w->col[j];
+		size_t x = (size_t)w->col[j] * (size_t)q->kmax + (size_t)z;
 		q->nzw[x] = sign > 0 ? q->nzw[x] + 1 : q->nzw[x] - 1;
-		q->lw[x] = (float)log((double)q->nzw[x] + ANA_DMM_BETA);
+		q->lw[x] = w->log_beta[q->nzw[x]];
 	}
 }
 
-/* Iterated conditional modes on the collapsed mixture: in document order, each
- * document leaves its theme and joins the one of highest posterior
+/* Iterated conditional modes on the collapsed mixture of k clusters: in document
+ * order, each document leaves its cluster and joins the one of highest posterior
  *   log(m_z + alpha) + sum_w log(n_zw + beta) - sum_{i<len} log(n_z + V beta + i)
- * (words counted once per document; the last sum as len log(n_z + V beta) plus its
- * first-order correction, since n_z is far larger than a reaction). Stops when at most
- * one document in a thousand moved; no random draws, so a seed and an input give one
- * answer. assign[i] is document i's theme (of k) on entry and exit. */
-static void dmm_refine(struct dmm *q, int *assign)
+ * (a word counted once per document; the last sum as len log(n_z + V beta) plus its
+ * first-order term, n_z being far larger than a reaction). A cluster's last document
+ * stays, so k clusters remain k. Stops when at most one document in a thousand moved;
+ * no random draws, so a seed and an input give one answer. assign[i] is document i's
+ * cluster on entry and exit. */
+static void dmm_refine(struct dmm *q, int k, int *assign)
 {
 	const struct dmm_words *w = q->w;
-	size_t V = w->V, n = w->n;
-	int k = q->k;
+	size_t V = w->V, n = w->n, K = (size_t)q->kmax;
+	float *sc = q->sc;
 
-	memset(q->nzw, 0, (size_t)k * V * sizeof(*q->nzw));
+	memset(q->nzw, 0, K * V * sizeof(*q->nzw));
 	memset(q->nz, 0, (size_t)k * sizeof(*q->nz));
 	memset(q->mz, 0, (size_t)k * sizeof(*q->mz));
 	for (size_t i = 0; i < n; i++) {
 		q->mz[assign[i]]++;
 		q->nz[assign[i]] += (uint32_t)(w->row[i + 1] - w->row[i]);
 		for (size_t j = w->row[i]; j < w->row[i + 1]; j++)
-			q->nzw[(size_t)assign[i] * V + w->col[j]]++;
+			q->nzw[(size_t)w->col[j] * K + (size_t)assign[i]]++;
 	}
-	for (size_t x = 0; x < (size_t)k * V; x++)
-		q->lw[x] = (float)log((double)q->nzw[x] + ANA_DMM_BETA);
+	for (size_t x = 0; x < K * V; x++)
+		q->lw[x] = w->log_beta[q->nzw[x]];
 	for (int z = 0; z < k; z++) {
 		q->lnz[z] = log((double)q->nz[z] + q->vb);
-		q->lmz[z] = log((double)q->mz[z] + ANA_DMM_ALPHA);
+		q->hnz[z] = 0.5 / ((double)q->nz[z] + q->vb);
+		q->lmz[z] = w->log_alpha[q->mz[z]];
 	}
 	for (int s = 0; s < ANA_DMM_SWEEPS; s++) {
 		size_t moved = 0;
@@ -478,15 +519,20 @@ static void dmm_refine(struct dmm *q, int *assign)
 			double len = (double)(w->row[i + 1] - w->row[i]), best = -INFINITY;
 			int z0 = assign[i], bz = z0;
 			if (q->mz[z0] == 1)
-				continue; /* a theme's last document stays: k themes remain k */
+				continue;
 			dmm_move(q, i, z0, -1);
+			/* Word by word, all clusters at once: contiguous, so it vectorises;
+			 * each cluster's sum still runs in the row's order. */
+			for (int z = 0; z < k; z++)
+				sc[z] = 0.0f;
+			for (size_t j = w->row[i]; j < w->row[i + 1]; j++) {
+				const float *lz = q->lw + (size_t)w->col[j] * K;
+				for (int z = 0; z < k; z++)
+					sc[z] += lz[z];
+			}
 			for (int z = 0; z < k; z++) {
-				const float *lz = q->lw + (size_t)z * V;
-				float a = 0.0f;
-				for (size_t j = w->row[i]; j < w->row[i + 1]; j++)
-					a += lz[w->col[j]];
-				double v = q->lmz[z] + a - len * q->lnz[z] -
-					   len * (len - 1.0) / (2.0 * ((double)q->nz[z] + q->vb));
+				double v = q->lmz[z] + sc[z] - len * q->lnz[z] -
+					   len * (len - 1.0) * q->hnz[z];
 				if (v > best) {
 					best = v;
 					bz = z;
@@ -501,12 +547,13 @@ static void dmm_refine(struct dmm *q, int *assign)
 	}
 }
 
-/* Centres (L2-normalised member means of m) of assign over docs, and each document's
- * cosine to its own; acc holds k x V doubles. */
-static void centres_of(const struct ana_matrix *m, const size_t *docs, size_t n, int k,
-		       const int *assign, double *acc, float *cent, float *sim)
+/* Centres (L2-normalised member means of m) of assign over docs and each document's
+ * cosine to its own; returns the sum of those cosines. acc holds k x V doubles. */
+static double centres_of(const struct ana_matrix *m, const size_t *docs, size_t n, int k,
+			 const int *assign, double *acc, float *cent, float *sim)
 {
 	size_t V = m->n_terms;
+	double obj = 0.0;
 
 	memset(acc, 0, (size_t)k * V * sizeof(*acc));
 	for (size_t i = 0; i < n; i++) {
@@ -516,15 +563,18 @@ static void centres_of(const struct ana_matrix *m, const size_t *docs, size_t n,
 	}
 	for (int c = 0; c < k; c++)
 		unit_row(acc + (size_t)c * V, V, cent + (size_t)c * V);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		sim[i] = (float)dot(m, docs[i], cent + (size_t)assign[i] * V);
+		obj += sim[i];
+	}
+	return obj;
 }
 
 /* Restarts r0, r0 + step, ... of ana_kmeans into their slices of r_cent, r_assign,
  * r_sim and objs; rc 0 when done. */
 struct restart_job {
 	const struct ana_matrix *m;
-	const struct dmm_words *words; /* NULL: no refinement */
+	const struct dmm_words *words; /* NULL: k-means alone */
 	const size_t *docs;
 	size_t n;
 	int k, kk;
@@ -551,12 +601,13 @@ static void *restarts(void *arg)
 	double *best = malloc(n * sizeof(*best));
 	int *assign = malloc(n * sizeof(*assign));
 	float *sim = malloc(n * sizeof(*sim));
+	int *into = malloc((size_t)kk * sizeof(*into));
 	struct dmm q = {0};
 
 	j->rc = CORE_ENOMEM;
-	if (!cent || !over || !acc || !pair || !count || !best || !assign || !sim)
+	if (!cent || !over || !acc || !pair || !count || !best || !assign || !sim || !into)
 		goto out;
-	if (j->words && dmm_init(&q, j->words, k) != 0)
+	if (j->words && dmm_init(&q, j->words, kk) != 0)
 		goto out;
 	for (int r = j->r0; r < ANA_KMEANS_RESTARTS; r += j->step) {
 		struct ana_rng rng;
@@ -566,15 +617,27 @@ static void *restarts(void *arg)
 			/* Only a start for merging: a rough fit will do. */
 			run_once(m, j->docs, n, kk, over, acc, assign, sim, count,
 				 ANA_KMEANS_OVER_ITER, j->split);
-			merge_to(m, j->docs, n, kk, k, assign, acc, pair, count, cent);
+			if (j->words)
+				dmm_refine(&q, kk, assign);
+			merge_to(m, j->docs, n, kk, k, assign, acc, pair, count, cent, into);
 		} else {
 			seed_centres(m, j->docs, n, k, &rng, cent, best);
 		}
-		j->objs[r] = run_once(m, j->docs, n, k, cent, acc, assign, sim, count,
-				      ANA_KMEANS_MAX_ITER, j->split);
-		if (j->words) {
-			dmm_refine(&q, assign);
-			centres_of(m, j->docs, n, k, assign, acc, cent, sim);
+		if (j->words && kk > k) {
+			/* The merged clusters as they are (k-means from the merged centres would
+			 * pull the documents the mixture placed back to the semantic space),
+			 * refined once more at k. */
+			for (size_t i = 0; i < n; i++)
+				assign[i] = into[assign[i]];
+			dmm_refine(&q, k, assign);
+			j->objs[r] = centres_of(m, j->docs, n, k, assign, acc, cent, sim);
+		} else {
+			j->objs[r] = run_once(m, j->docs, n, k, cent, acc, assign, sim, count,
+					      ANA_KMEANS_MAX_ITER, j->split);
+			if (j->words) {
+				dmm_refine(&q, k, assign);
+				j->objs[r] = centres_of(m, j->docs, n, k, assign, acc, cent, sim);
+			}
 		}
 		memcpy(j->r_cent + (size_t)r * k * V, cent, (size_t)k * V * sizeof(float));
 		memcpy(j->r_assign + (size_t)r * n, assign, n * sizeof(*assign));
@@ -590,11 +653,12 @@ out:
 	free(best);
 	free(assign);
 	free(sim);
+	free(into);
 	dmm_release(&q);
 	return NULL;
 }
 
-int ana_kmeans(const struct ana_matrix *m, const struct ana_matrix *words, int k, uint64_t seed,
+int ana_kmeans(const struct ana_matrix *m, const struct ana_words *words, int k, uint64_t seed,
 	       struct ana_clustering *out)
 {
 	size_t n_all = m->n_docs, V = m->n_terms, n = 0;
@@ -659,9 +723,7 @@ int ana_kmeans(const struct ana_matrix *m, const struct ana_matrix *words, int k
 	if (!out->centroid || !r_cent || !r_assign || !r_sim || !count_kk)
 		goto out;
 
-	/* Every document in the fit has a word in words too (the LSA row of a document
-	 * without terms is empty). */
-	if (words && words->col && dmm_words_build(words, docs, n, &w) != 0)
+	if (words && words->m && words->m->col && dmm_words_build(words, docs, n, &w) != 0)
 		goto out;
 	int R = ANA_KMEANS_RESTARTS;
 	double objs[ANA_KMEANS_RESTARTS];
@@ -728,8 +790,10 @@ int ana_kmeans(const struct ana_matrix *m, const struct ana_matrix *words, int k
 	for (size_t d = 0; d < n_all; d++)
 		if (m->row[d + 1] > m->row[d])
 			all[n_fit++] = d;
+	/* A fitted document the mixture placed by its words keeps its theme; one that
+	 * joined the nearest centre needs ANA_MIN_THEME_SIM. */
 	for (size_t i = 0; i < n_fit; i++)
-		if (out->sim[all[i]] < ANA_MIN_THEME_SIM)
+		if (out->sim[all[i]] < ANA_MIN_THEME_SIM && !(w.row && fitted[all[i]]))
 			out->assign[all[i]] = -1;
 	rc = 0;
 out:

@@ -847,39 +847,46 @@ static void subthemes_split_sub_subjects(void **state)
  * them first half / second half, while their words (two disjoint vocabularies of six
  * words) agree with that split for three documents in four and contradict it for the
  * fourth. k-means alone finds the halves; the refinement must move every document to
- * the theme of its words. */
+ * the theme of its words. Each document also has four bigram columns of its half,
+ * outnumbering its three words: the refinement must leave them out. */
 static void kmeans_refined_by_words(void **state)
 {
 	(void)state;
-	enum { N = 120, W = 3 };
+	enum { N = 120, W = 3, P = 4, R = W + P };
 	size_t srow[N + 1], trow[N + 1];
-	float sval[2 * N], tval[W * N];
-	uint32_t tcol[W * N];
+	float sval[2 * N], tval[R * N];
+	uint32_t tcol[R * N];
+	uint8_t bigram[24];
 	struct ana_matrix space = {N, 2, srow, NULL, sval, NULL};
-	struct ana_matrix words = {N, 12, trow, tcol, tval, NULL};
+	struct ana_matrix terms = {N, 24, trow, tcol, tval, NULL};
+	struct ana_words words = {&terms, bigram}, all_columns = {&terms, NULL};
 
+	for (size_t c = 0; c < 24; c++)
+		bigram[c] = c >= 12; /* 0-5, 6-11: the two vocabularies; 12-17, 18-23: bigrams */
 	for (size_t i = 0; i < N; i++) {
 		double a = i < N / 2 ? 1.0 : 0.2 + 0.001 * (double)(i % 7);
 		double b = i < N / 2 ? 0.2 + 0.001 * (double)(i % 5) : 1.0;
 		srow[i] = 2 * i;
 		sval[2 * i] = (float)(a / sqrt(a * a + b * b));
 		sval[2 * i + 1] = (float)(b / sqrt(a * a + b * b));
-		trow[i] = W * i;
+		trow[i] = R * i;
 		uint32_t base = (i < N / 2) != (i % 4 == 3) ? 0 : 6, r = (uint32_t)i % 6;
-		uint32_t c[W] = {base + r, base + (r + 1) % 6, base + (r + 3) % 6};
-		for (int x = 1; x < W; x++) /* ascending within the row */
+		uint32_t half = i < N / 2 ? 12 : 18;
+		uint32_t c[R] = {base + r, base + (r + 1) % 6, base + (r + 3) % 6,
+				 half + r, half + (r + 1) % 6, half + (r + 2) % 6, half + (r + 4) % 6};
+		for (int x = 1; x < R; x++) /* ascending within the row */
 			for (int y = x; y > 0 && c[y - 1] > c[y]; y--) {
 				uint32_t t = c[y];
 				c[y] = c[y - 1];
 				c[y - 1] = t;
 			}
-		for (int x = 0; x < W; x++) {
-			tcol[W * i + (size_t)x] = c[x];
-			tval[W * i + (size_t)x] = (float)(1.0 / sqrt((double)W));
+		for (int x = 0; x < R; x++) {
+			tcol[R * i + (size_t)x] = c[x];
+			tval[R * i + (size_t)x] = (float)(1.0 / sqrt((double)R));
 		}
 	}
 	srow[N] = 2 * N;
-	trow[N] = W * N;
+	trow[N] = R * N;
 
 	struct ana_clustering cl;
 	/* Without the words: the halves of the semantic space (document 3 has the
@@ -890,13 +897,20 @@ static void kmeans_refined_by_words(void **state)
 	for (size_t i = 0; i < N; i++)
 		assert_int_equal(cl.assign[i], cl.assign[i < N / 2 ? 0 : N - 1]);
 	ana_clustering_release(&cl);
-	/* With them: every document assigned, in the theme of its vocabulary. */
 	for (uint64_t seed = 1; seed <= 3; seed++) {
+		/* With them: every document assigned, in the theme of its vocabulary. */
 		assert_int_equal(ana_kmeans(&space, &words, 2, seed, &cl), 0);
 		assert_int_equal(cl.k, 2);
 		assert_true(cl.assign[0] >= 0 && cl.assign[3] >= 0 && cl.assign[0] != cl.assign[3]);
 		for (size_t i = 0; i < N; i++)
-			assert_int_equal(cl.assign[i], cl.assign[tcol[W * i] < 6 ? 0 : 3]);
+			assert_int_equal(cl.assign[i], cl.assign[tcol[R * i] < 6 ? 0 : 3]);
+		ana_clustering_release(&cl);
+		/* Counting the bigrams too, the halves would stay. */
+		assert_int_equal(ana_kmeans(&space, &all_columns, 2, seed, &cl), 0);
+		size_t by_words = 0;
+		for (size_t i = 0; i < N; i++)
+			by_words += cl.assign[i] == cl.assign[tcol[R * i] < 6 ? 0 : 3];
+		assert_false(cl.assign[0] != cl.assign[3] && by_words == N);
 		ana_clustering_release(&cl);
 	}
 }
