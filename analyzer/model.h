@@ -157,9 +157,10 @@ struct ana_words {
  * final iterations. With words (NULL: none), a Dirichlet multinomial mixture on the
  * words refines the clusters before the merge and the merged ones instead of the final
  * iterations. The restart agreeing best with the others (mean NMI) is kept. Fits on at
- * most ANA_KMEANS_SAMPLE evenly spaced documents, then assigns the rest to the nearest
- * centre; those under ANA_MIN_THEME_SIM (and, without words, fitted ones too) stay
- * unassigned (-1). Deterministic for (m, words, k, seed). 0 or CORE_ENOMEM. */
+ * most ANA_KMEANS_SAMPLE evenly spaced documents; the others go where the mixture puts
+ * them, or (without words, or with none the sample has) to the nearest centre. A
+ * document placed by a centre, not by the mixture, stays unassigned (-1) under
+ * ANA_MIN_THEME_SIM. Deterministic for (m, words, k, seed). 0 or CORE_ENOMEM. */
 int ana_kmeans(const struct ana_matrix *m, const struct ana_words *words, int k, uint64_t seed,
 	       struct ana_clustering *out);
 void ana_clustering_release(struct ana_clustering *c);

@@ -354,6 +354,7 @@ struct dmm_words {
 	uint32_t *col;
 	float *log_beta;   /* [c] = log(c + beta), c = 0..n */
 	double *log_alpha; /* [c] = log(c + alpha) */
+	uint32_t *map;     /* per column of the term rows: its number, or ANA_NOID */
 };
 
 static void dmm_words_release(struct dmm_words *w)
@@ -362,18 +363,19 @@ static void dmm_words_release(struct dmm_words *w)
 	free(w->col);
 	free(w->log_beta);
 	free(w->log_alpha);
+	free(w->map);
 	memset(w, 0, sizeof(*w));
 }
 
 static int dmm_words_build(const struct ana_words *words, const size_t *docs, size_t n,
 			   struct dmm_words *w)
 {
+	memset(w, 0, sizeof(*w));
 	const struct ana_matrix *t = words->m;
-	uint32_t *map = malloc((t->n_terms ? t->n_terms : 1) * sizeof(*map));
+	uint32_t *map = w->map = malloc((t->n_terms ? t->n_terms : 1) * sizeof(*map));
 	size_t nnz = 0;
 	int rc = CORE_ENOMEM;
 
-	memset(w, 0, sizeof(*w));
 	for (size_t i = 0; i < n; i++)
 		nnz += t->row[docs[i] + 1] - t->row[docs[i]];
 	w->row = malloc((n + 1) * sizeof(*w->row));
@@ -404,7 +406,6 @@ static int dmm_words_build(const struct ana_words *words, const size_t *docs, si
 	w->row[n] = nnz;
 	rc = 0;
 out:
-	free(map);
 	if (rc)
 		dmm_words_release(w);
 	return rc;
@@ -483,19 +484,11 @@ static void dmm_move(struct dmm *q, size_t i, int z, int sign)
 	}
 }
 
-/* Iterated conditional modes on the collapsed mixture of k clusters: in document
- * order, each document leaves its cluster and joins the one of highest posterior
- *   log(m_z + alpha) + sum_w log(n_zw + beta) - sum_{i<len} log(n_z + V beta + i)
- * (a word counted once per document; the last sum as len log(n_z + V beta) plus its
- * first-order term, n_z being far larger than a reaction). A cluster's last document
- * stays, so k clusters remain k. Stops when at most one document in a thousand moved;
- * no random draws, so a seed and an input give one answer. assign[i] is document i's
- * cluster on entry and exit. */
-static void dmm_refine(struct dmm *q, int k, int *assign)
+/* The counts of assign (k clusters) over the fitted documents. */
+static void dmm_count(struct dmm *q, int k, const int *assign)
 {
 	const struct dmm_words *w = q->w;
 	size_t V = w->V, n = w->n, K = (size_t)q->kmax;
-	float *sc = q->sc;
 
 	memset(q->nzw, 0, K * V * sizeof(*q->nzw));
 	memset(q->nz, 0, (size_t)k * sizeof(*q->nz));
@@ -513,31 +506,57 @@ static void dmm_refine(struct dmm *q, int k, int *assign)
 		q->hnz[z] = 0.5 / ((double)q->nz[z] + q->vb);
 		q->lmz[z] = w->log_alpha[q->mz[z]];
 	}
+}
+
+/* The cluster (of k) of highest posterior for a document of words col[0..len). */
+static int dmm_best(struct dmm *q, int k, const uint32_t *col, size_t len)
+{
+	size_t K = (size_t)q->kmax;
+	float *sc = q->sc;
+	double dl = (double)len, best = -INFINITY;
+	int bz = 0;
+
+	/* Word by word, all clusters at once: contiguous, so it vectorises; each
+	 * cluster's sum still runs in the row's order. */
+	for (int z = 0; z < k; z++)
+		sc[z] = 0.0f;
+	for (size_t j = 0; j < len; j++) {
+		const float *lz = q->lw + (size_t)col[j] * K;
+		for (int z = 0; z < k; z++)
+			sc[z] += lz[z];
+	}
+	for (int z = 0; z < k; z++) {
+		double v = q->lmz[z] + sc[z] - dl * q->lnz[z] - dl * (dl - 1.0) * q->hnz[z];
+		if (v > best) {
+			best = v;
+			bz = z;
+		}
+	}
+	return bz;
+}
+
+/* Iterated conditional modes on the collapsed mixture of k clusters: in document
+ * order, each document leaves its cluster and joins the one of highest posterior
+ *   log(m_z + alpha) + sum_w log(n_zw + beta) - sum_{i<len} log(n_z + V beta + i)
+ * (a word counted once per document; the last sum as len log(n_z + V beta) plus its
+ * first-order term, n_z being far larger than a reaction). A cluster's last document
+ * stays, so k clusters remain k. Stops when at most one document in a thousand moved;
+ * no random draws, so a seed and an input give one answer. assign[i] is document i's
+ * cluster on entry and exit. */
+static void dmm_refine(struct dmm *q, int k, int *assign)
+{
+	const struct dmm_words *w = q->w;
+	size_t n = w->n;
+
+	dmm_count(q, k, assign);
 	for (int s = 0; s < ANA_DMM_SWEEPS; s++) {
 		size_t moved = 0;
 		for (size_t i = 0; i < n; i++) {
-			double len = (double)(w->row[i + 1] - w->row[i]), best = -INFINITY;
-			int z0 = assign[i], bz = z0;
+			int z0 = assign[i], bz;
 			if (q->mz[z0] == 1)
 				continue;
 			dmm_move(q, i, z0, -1);
-			/* Word by word, all clusters at once: contiguous, so it vectorises;
-			 * each cluster's sum still runs in the row's order. */
-			for (int z = 0; z < k; z++)
-				sc[z] = 0.0f;
-			for (size_t j = w->row[i]; j < w->row[i + 1]; j++) {
-				const float *lz = q->lw + (size_t)w->col[j] * K;
-				for (int z = 0; z < k; z++)
-					sc[z] += lz[z];
-			}
-			for (int z = 0; z < k; z++) {
-				double v = q->lmz[z] + sc[z] - len * q->lnz[z] -
-					   len * (len - 1.0) * q->hnz[z];
-				if (v > best) {
-					best = v;
-					bz = z;
-				}
-			}
+			bz = dmm_best(q, k, w->col + w->row[i], w->row[i + 1] - w->row[i]);
 			moved += bz != z0;
 			assign[i] = bz;
 			dmm_move(q, i, bz, 1);
@@ -658,6 +677,47 @@ out:
 	return NULL;
 }
 
+/* Each of docs[0..n) (left out of the fit) joins the cluster of highest posterior under
+ * the fitted documents' mixture (fit_assign), counting the words the sample has; its
+ * similarity is then to that theme's centre and placed[d] becomes 1. A document without
+ * such a word keeps its nearest centre. 0 or CORE_ENOMEM. */
+static int place_rest(const struct ana_matrix *m, const struct ana_words *words,
+		      const struct dmm_words *w, int k, const int *fit_assign, const size_t *docs,
+		      size_t n, struct ana_clustering *out, uint8_t *placed)
+{
+	const struct ana_matrix *t = words->m;
+	struct dmm q;
+	size_t max_row = 0;
+	uint32_t *col = NULL;
+	int rc = CORE_ENOMEM;
+
+	if (dmm_init(&q, w, k) != 0)
+		return CORE_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (t->row[docs[i] + 1] - t->row[docs[i]] > max_row)
+			max_row = t->row[docs[i] + 1] - t->row[docs[i]];
+	if (!(col = malloc((max_row ? max_row : 1) * sizeof(*col))))
+		goto out;
+	dmm_count(&q, k, fit_assign);
+	for (size_t i = 0; i < n; i++) {
+		size_t d = docs[i], len = 0;
+		for (size_t j = t->row[d]; j < t->row[d + 1]; j++)
+			if (w->map[t->col[j]] != ANA_NOID)
+				col[len++] = w->map[t->col[j]];
+		if (len == 0)
+			continue;
+		int z = dmm_best(&q, k, col, len);
+		out->assign[d] = z;
+		out->sim[d] = (float)dot(m, d, out->centroid + (size_t)z * m->n_terms);
+		placed[d] = 1;
+	}
+	rc = 0;
+out:
+	free(col);
+	dmm_release(&q);
+	return rc;
+}
+
 int ana_kmeans(const struct ana_matrix *m, const struct ana_words *words, int k, uint64_t seed,
 	       struct ana_clustering *out)
 {
@@ -761,7 +821,8 @@ int ana_kmeans(const struct ana_matrix *m, const struct ana_words *words, int k,
 	}
 	out->objective = best_obj;
 	/* Documents left out of the sample join their nearest final centre (two
-	 * threads; the list is reused as scratch). */
+	 * threads; the list is reused as scratch), and then, when they have words the
+	 * sample has, the theme the mixture gives them. */
 	size_t n_rest = 0;
 	for (size_t i = 0; i < n_fit; i++)
 		if (!(out->assign[all[i]] >= 0 && fitted[all[i]]))
@@ -785,13 +846,16 @@ int ana_kmeans(const struct ana_matrix *m, const struct ana_words *words, int k,
 	}
 	free(rest_assign);
 	free(rest_sim);
+	if (w.row && n_rest && place_rest(m, words, &w, k, r_assign + (size_t)win * n, all, n_rest,
+					  out, fitted) != 0)
+		goto out;
 	/* all[] again: every non-empty document, for the threshold below. */
 	n_fit = 0;
 	for (size_t d = 0; d < n_all; d++)
 		if (m->row[d + 1] > m->row[d])
 			all[n_fit++] = d;
-	/* A fitted document the mixture placed by its words keeps its theme; one that
-	 * joined the nearest centre needs ANA_MIN_THEME_SIM. */
+	/* A document the mixture placed by its words (fitted[] 1) keeps its theme; one
+	 * that joined the nearest centre needs ANA_MIN_THEME_SIM. */
 	for (size_t i = 0; i < n_fit; i++)
 		if (out->sim[all[i]] < ANA_MIN_THEME_SIM && !(w.row && fitted[all[i]]))
 			out->assign[all[i]] = -1;
