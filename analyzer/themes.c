@@ -677,10 +677,10 @@ out:
 	return NULL;
 }
 
-/* Each of docs[0..n) (left out of the fit) joins the cluster of highest posterior under
- * the fitted documents' mixture (fit_assign), counting the words the sample has; its
- * similarity is then to that theme's centre and placed[d] becomes 1. A document without
- * such a word keeps its nearest centre. 0 or CORE_ENOMEM. */
+/* Each of docs[0..n) (left out of the fit) that has a word the sample has joins the
+ * cluster of highest posterior under the fitted documents' mixture (fit_assign), counting
+ * those words; its similarity is to that theme's centre, and placed[d] becomes 1.
+ * 0 or CORE_ENOMEM. */
 static int place_rest(const struct ana_matrix *m, const struct ana_words *words,
 		      const struct dmm_words *w, int k, const int *fit_assign, const size_t *docs,
 		      size_t n, struct ana_clustering *out, uint8_t *placed)
@@ -820,15 +820,21 @@ int ana_kmeans(const struct ana_matrix *m, const struct ana_words *words, int k,
 		out->sim[docs[i]] = r_sim[(size_t)win * n + i];
 	}
 	out->objective = best_obj;
-	/* Documents left out of the sample join their nearest final centre (two
-	 * threads; the list is reused as scratch), and then, when they have words the
-	 * sample has, the theme the mixture gives them. */
-	size_t n_rest = 0;
+	/* Documents left out of the sample go where the mixture of the fitted ones puts
+	 * them when they have words the sample has, the others join their nearest final
+	 * centre (two threads; the list is reused as scratch). */
+	size_t n_rest = 0, n_left = 0;
 	for (size_t i = 0; i < n_fit; i++)
 		if (!(out->assign[all[i]] >= 0 && fitted[all[i]]))
 			all[n_rest++] = all[i];
-	int *rest_assign = malloc((n_rest ? n_rest : 1) * sizeof(*rest_assign));
-	float *rest_sim = malloc((n_rest ? n_rest : 1) * sizeof(*rest_sim));
+	if (w.row && n_rest && place_rest(m, words, &w, k, r_assign + (size_t)win * n, all, n_rest,
+					  out, fitted) != 0)
+		goto out;
+	for (size_t i = 0; i < n_rest; i++)
+		if (!fitted[all[i]])
+			all[n_left++] = all[i];
+	int *rest_assign = malloc((n_left ? n_left : 1) * sizeof(*rest_assign));
+	float *rest_sim = malloc((n_left ? n_left : 1) * sizeof(*rest_sim));
 	if (!rest_assign || !rest_sim) {
 		free(rest_assign);
 		free(rest_sim);
@@ -836,19 +842,16 @@ int ana_kmeans(const struct ana_matrix *m, const struct ana_words *words, int k,
 	}
 	size_t changed_rest;
 	double obj_rest;
-	for (size_t i = 0; i < n_rest; i++)
+	for (size_t i = 0; i < n_left; i++)
 		rest_assign[i] = -1;
-	assign_all(m, all, n_rest, k, out->centroid, rest_assign, rest_sim, &changed_rest, &obj_rest,
+	assign_all(m, all, n_left, k, out->centroid, rest_assign, rest_sim, &changed_rest, &obj_rest,
 		   1);
-	for (size_t i = 0; i < n_rest; i++) {
+	for (size_t i = 0; i < n_left; i++) {
 		out->assign[all[i]] = rest_assign[i];
 		out->sim[all[i]] = rest_sim[i];
 	}
 	free(rest_assign);
 	free(rest_sim);
-	if (w.row && n_rest && place_rest(m, words, &w, k, r_assign + (size_t)win * n, all, n_rest,
-					  out, fitted) != 0)
-		goto out;
 	/* all[] again: every non-empty document, for the threshold below. */
 	n_fit = 0;
 	for (size_t d = 0; d < n_all; d++)
