@@ -1686,7 +1686,7 @@ static int split_theme(const struct ana_matrix *m, const struct ana_matrix *spac
 	for (size_t i = 0; i < ns; i++)
 		centred_row(space, docs[i * step], mu, smp.val + i * D);
 	/* One thread: the themes are split two at a time already. */
-	if (ana_kmeans(&smp, k, seed, 1, &fit) != 0)
+	if (ana_kmeans(&smp, NULL, k, seed, 1, &fit) != 0)
 		goto out;
 	k = fit.k;
 	/* Every member joins its nearest centre; thin clusters dissolve into the others. */
@@ -2054,6 +2054,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	uint32_t *doc_group = NULL, *rank = NULL, *root = NULL, **sigs = NULL;
 	int *theme_of_doc = NULL, *sub_of_doc = NULL, *parent_of = NULL, *campaign_of_group = NULL;
 	const char **sub_ids = NULL;
+	uint8_t *pair_col = NULL; /* per term column: 1 for a bigram */
 	struct core_item_filter filter = {0};
 	struct ana_report local;
 	double t_start = ana_now(), t, t_pass = 0, t_dedup = 0, t_feat = 0, t_lsa = 0, t_kmeans = 0,
@@ -2247,7 +2248,15 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		goto nomem;
 	t_lsa = ana_now();
 	progress(&st, "clustering", 0, 1);
-	if (ana_kmeans(rc == 0 ? &lsa : &m, k, seed, 2, &cl) != 0)
+	/* The clusters of the LSA space are refined on the words (not the bigrams). */
+	if (!(pair_col = malloc(m.n_terms ? m.n_terms : 1)))
+		goto nomem;
+	for (size_t c = 0; c < m.n_terms; c++) {
+		uint32_t a, b;
+		pair_col[c] = (uint8_t)ana_text_pair_parts(st.tx, m.term_stem[c], &a, &b);
+	}
+	struct ana_words words = {&m, pair_col};
+	if (ana_kmeans(rc == 0 ? &lsa : &m, rc == 0 ? &words : NULL, k, seed, 2, &cl) != 0)
 		goto nomem;
 	t_kmeans = ana_now();
 	if (rc == 0 && ana_term_centroids(&m, &cl) != 0)
@@ -2438,6 +2447,7 @@ out:
 	free(sub_ids);
 	free(sub_of_doc);
 	free(parent_of);
+	free(pair_col);
 	free(campaign_of_group);
 	pass_stop(&pass);
 	for (int b = 0; b < 2; b++) {

@@ -131,6 +131,12 @@ int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 #define ANA_KMEANS_OVER_ITER 15 /* iterations of the over-clustering */
 #define ANA_MIN_THEME_SIM 0.05f
 #define ANA_KMEANS_SAMPLE 10000   /* documents the centres are fitted on */
+/* The mixture that refines the clusters: alpha large enough that a cluster's size
+ * barely sways where a document goes (with a small one, big clusters swallow the
+ * rest); beta as in GSDMM. */
+#define ANA_DMM_ALPHA 100.0
+#define ANA_DMM_BETA 0.1
+#define ANA_DMM_SWEEPS 10
 
 struct ana_clustering {
 	int k;
@@ -139,14 +145,26 @@ struct ana_clustering {
 	float *centroid;  /* k x n_terms, L2-normalised */
 	double objective;
 };
+/* The words a clustering is refined on: sparse term rows of the same documents, and
+ * the columns to leave out (skip[c] 1; skip NULL reads all). Bigrams are left out: they
+ * repeat their own words, which the mixture's independent draws would count twice. */
+struct ana_words {
+	const struct ana_matrix *m;
+	const uint8_t *skip;
+};
 /* Spherical k-means: per restart (ANA_KMEANS_RESTARTS), k-means++ seeds k *
  * ANA_KMEANS_OVER centres, whose clusters merge average-link down to k before the
- * final iterations; the restart agreeing best with the others (mean NMI) is kept. Fits
- * on at most ANA_KMEANS_SAMPLE evenly spaced documents, then assigns all; documents
- * under ANA_MIN_THEME_SIM stay unassigned (-1). Deterministic for (m, k, seed), the
- * same with threads 1 (for callers that are on a thread of their own already) or 2
- * (a second thread where the work pays for it). 0 or CORE_ENOMEM. */
-int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, int threads,
+ * final iterations. With words (NULL: none), a Dirichlet multinomial mixture on the
+ * words refines the clusters before the merge and the merged ones instead of the final
+ * iterations. The restart agreeing best with the others (mean NMI) is kept. Fits on at
+ * most ANA_KMEANS_SAMPLE evenly spaced documents; the others go where the mixture puts
+ * them, or (without words, or with none the sample has) to the nearest centre. A
+ * document placed by a centre, not by the mixture, stays unassigned (-1) under
+ * ANA_MIN_THEME_SIM. Deterministic for (m, words, k, seed), the same with threads 1
+ * (for callers that are on a thread of their own already) or 2 (a second thread where
+ * the work pays for it). 0 or CORE_ENOMEM. */
+int ana_kmeans(const struct ana_matrix *m, const struct ana_words *words, int k, uint64_t seed,
+	       int threads,
 	       struct ana_clustering *out);
 void ana_clustering_release(struct ana_clustering *c);
 /* Replaces c's centroids by the L2-normalised mean of its members' rows of m (the term

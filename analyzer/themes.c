@@ -1,7 +1,8 @@
 /* themes.c: spherical k-means over L2-normalised rows (TF-IDF or the LSA space; model.h):
  * k-means++ seeding from a seeded PRNG, over-clustering merged average-link, restarts
  * of which the consensus one wins, a bounded fit sample, two threads for assignment.
- * Every loop runs in document order, every tie goes to the lower index and the thread
+ * Given the documents' words, a Dirichlet multinomial mixture refines each restart's
+ * clusters before and after the merge. Every loop runs in document order, every tie goes to the lower index and the thread
  * split is fixed, so a seed and an input give one answer. */
 #include <float.h>
 #include <math.h>
@@ -158,6 +159,17 @@ static void assign_all(const struct ana_matrix *m, const size_t *docs, size_t n,
 	*obj = j[0].obj + j[1].obj;
 }
 
+/* ct = a / |a| (zeros when a is zero). */
+static void unit_row(const double *a, size_t V, float *ct)
+{
+	double norm = 0.0;
+	for (size_t j = 0; j < V; j++)
+		norm += a[j] * a[j];
+	norm = norm > 0.0 ? 1.0 / sqrt(norm) : 0.0;
+	for (size_t j = 0; j < V; j++)
+		ct[j] = (float)(a[j] * norm);
+}
+
 static void set_to_doc(const struct ana_matrix *m, size_t d, float *c)
 {
 	memset(c, 0, m->n_terms * sizeof(*c));
@@ -251,13 +263,7 @@ static double run_once(const struct ana_matrix *m, const size_t *docs, size_t n,
 				}
 				continue;
 			}
-			const double *a = acc + (size_t)c * V;
-			double norm = 0.0;
-			for (size_t j = 0; j < V; j++)
-				norm += a[j] * a[j];
-			norm = norm > 0.0 ? 1.0 / sqrt(norm) : 0.0;
-			for (size_t j = 0; j < V; j++)
-				ct[j] = (float)(a[j] * norm);
+			unit_row(acc + (size_t)c * V, V, ct);
 		}
 		/* Each centre's move raises every document's bound on its cosine (the rows'
 		 * norms may exceed 1 by a rounding: allowed for). */
@@ -280,13 +286,18 @@ static double run_once(const struct ana_matrix *m, const size_t *docs, size_t n,
  * clusters whose members are on average most alike (sum_a . sum_b / (n_a n_b)) merge
  * first. Over-clustering and then merging finds the broad topics of short texts better
  * than k-means from k seeds, which splits a big topic and lumps small ones. cent_out
- * receives k L2-normalised centres (zero rows when fewer than k clusters were alive).
+ * receives k L2-normalised centres (zero rows when fewer than k clusters were alive),
+ * into[c] (kk entries) the merged cluster (0..k-1) that cluster c became part of.
  * acc holds kk x V doubles, pair kk x kk doubles. */
 static void merge_to(const struct ana_matrix *m, const size_t *docs, size_t n, int kk, int k,
-		     const int *assign, double *acc, double *pair, size_t *count, float *cent_out)
+		     const int *assign, double *acc, double *pair, size_t *count, float *cent_out,
+		     int *into)
 {
 	size_t V = m->n_terms;
 	int alive = 0;
+
+	for (int a = 0; a < kk; a++)
+		into[a] = a;
 
 	memset(acc, 0, (size_t)kk * V * sizeof(*acc));
 	memset(count, 0, (size_t)kk * sizeof(*count));
@@ -330,6 +341,9 @@ static void merge_to(const struct ana_matrix *m, const size_t *docs, size_t n, i
 		count[ba] += count[bb];
 		count[bb] = 0;
 		alive--;
+		for (int c = 0; c < kk; c++)
+			if (into[c] == bb)
+				into[c] = ba;
 		for (int c = 0; c < kk; c++) {
 			if (c == ba || !count[c])
 				continue;
@@ -342,19 +356,18 @@ static void merge_to(const struct ana_matrix *m, const size_t *docs, size_t n, i
 		}
 	}
 	memset(cent_out, 0, (size_t)k * V * sizeof(*cent_out));
+	/* Survivors are numbered in order; into[] holds -1 - number while renaming. */
 	int o = 0;
 	for (int a = 0; a < kk && o < k; a++) {
 		if (!count[a])
 			continue;
-		const double *x = acc + (size_t)a * V;
-		double norm = 0.0;
-		for (size_t j = 0; j < V; j++)
-			norm += x[j] * x[j];
-		norm = norm > 0.0 ? 1.0 / sqrt(norm) : 0.0;
-		float *ct = cent_out + (size_t)o++ * V;
-		for (size_t j = 0; j < V; j++)
-			ct[j] = (float)(x[j] * norm);
+		for (int c = 0; c < kk; c++)
+			if (into[c] == a)
+				into[c] = -1 - o;
+		unit_row(acc + (size_t)a * V, V, cent_out + (size_t)o++ * V);
 	}
+	for (int c = 0; c < kk; c++)
+		into[c] = into[c] < 0 ? -1 - into[c] : 0; /* 0: a cluster without members */
 }
 
 /* NMI (arithmetic normalisation) of two partitions of n documents into k clusters;
@@ -384,10 +397,259 @@ static double partition_nmi(const int *a, const int *b, size_t n, int k, double 
 	return ha + hb > 0 ? 2.0 * mi / (ha + hb) : 1.0;
 }
 
+/* ---- Refinement by a Dirichlet multinomial mixture (Yin and Wang 2014, GSDMM): one
+ * theme per document, whose words are drawn from the theme's word distribution. On
+ * short texts this reads the words themselves (a shared rare word weighs heavily, a
+ * common one little), which the LSA space blurs; started from k-means it keeps the
+ * number of clusters and moves the documents whose words fit another cluster better. */
+
+/* The words of the fitted documents (docs[i] -> row i), columns renumbered 0..V-1 in
+ * the order they first occur, so that the counts below are as large as the sample's
+ * vocabulary, not the whole input's. Columns marked in skip are left out. Counts of
+ * documents never exceed n, so their logarithms come from tables. */
+struct dmm_words {
+	size_t n, V;
+	size_t *row;
+	uint32_t *col;
+	float *log_beta;   /* [c] = log(c + beta), c = 0..n */
+	double *log_alpha; /* [c] = log(c + alpha) */
+	uint32_t *map;     /* per column of the term rows: its number, or ANA_NOID */
+};
+
+static void dmm_words_release(struct dmm_words *w)
+{
+	free(w->row);
+	free(w->col);
+	free(w->log_beta);
+	free(w->log_alpha);
+	free(w->map);
+	memset(w, 0, sizeof(*w));
+}
+
+static int dmm_words_build(const struct ana_words *words, const size_t *docs, size_t n,
+			   struct dmm_words *w)
+{
+	memset(w, 0, sizeof(*w));
+	const struct ana_matrix *t = words->m;
+	uint32_t *map = w->map = malloc((t->n_terms ? t->n_terms : 1) * sizeof(*map));
+	size_t nnz = 0;
+	int rc = CORE_ENOMEM;
+
+	for (size_t i = 0; i < n; i++)
+		nnz += t->row[docs[i] + 1] - t->row[docs[i]];
+	w->row = malloc((n + 1) * sizeof(*w->row));
+	w->col = malloc((nnz ? nnz : 1) * sizeof(*w->col));
+	w->log_beta = malloc((n + 1) * sizeof(*w->log_beta));
+	w->log_alpha = malloc((n + 1) * sizeof(*w->log_alpha));
+	if (!map || !w->row || !w->col || !w->log_beta || !w->log_alpha)
+		goto out;
+	for (size_t c = 0; c <= n; c++) {
+		w->log_beta[c] = (float)log((double)c + ANA_DMM_BETA);
+		w->log_alpha[c] = log((double)c + ANA_DMM_ALPHA);
+	}
+	for (size_t c = 0; c < t->n_terms; c++)
+		map[c] = ANA_NOID;
+	w->n = n;
+	nnz = 0;
+	for (size_t i = 0; i < n; i++) {
+		w->row[i] = nnz;
+		for (size_t j = t->row[docs[i]]; j < t->row[docs[i] + 1]; j++) {
+			uint32_t c = t->col[j];
+			if (words->skip && words->skip[c])
+				continue;
+			if (map[c] == ANA_NOID)
+				map[c] = (uint32_t)w->V++;
+			w->col[nnz++] = map[c];
+		}
+	}
+	w->row[n] = nnz;
+	rc = 0;
+out:
+	if (rc)
+		dmm_words_release(w);
+	return rc;
+}
+
+/* The mixture's counts for one restart, for up to kmax clusters: documents (mz), words
+ * (nz) and each word (nzw) per cluster, with the logarithms the assignment needs kept
+ * up to date. */
+struct dmm {
+	const struct dmm_words *w;
+	int kmax;
+	double vb;   /* V * beta */
+	uint32_t *nzw, *nz, *mz; /* nzw word by word, kmax clusters each */
+	float *lw;   /* log(nzw + beta), laid out as nzw */
+	double *lnz; /* log(nz + V beta) */
+	double *hnz; /* 0.5 / (nz + V beta) */
+	double *lmz; /* log(mz + alpha) */
+	float *sc;   /* per cluster: a document's sum over its words of lw */
+};
+
+static void dmm_release(struct dmm *q)
+{
+	free(q->nzw);
+	free(q->lw);
+	free(q->nz);
+	free(q->mz);
+	free(q->lnz);
+	free(q->hnz);
+	free(q->lmz);
+	free(q->sc);
+	memset(q, 0, sizeof(*q));
+}
+
+static int dmm_init(struct dmm *q, const struct dmm_words *w, int kmax)
+{
+	size_t cells = (size_t)kmax * (w->V ? w->V : 1);
+
+	memset(q, 0, sizeof(*q));
+	q->w = w;
+	q->kmax = kmax;
+	q->vb = (double)w->V * ANA_DMM_BETA;
+	q->nzw = malloc(cells * sizeof(*q->nzw));
+	q->lw = malloc(cells * sizeof(*q->lw));
+	q->nz = malloc((size_t)kmax * sizeof(*q->nz));
+	q->mz = malloc((size_t)kmax * sizeof(*q->mz));
+	q->lnz = malloc((size_t)kmax * sizeof(*q->lnz));
+	q->hnz = malloc((size_t)kmax * sizeof(*q->hnz));
+	q->lmz = malloc((size_t)kmax * sizeof(*q->lmz));
+	q->sc = malloc((size_t)kmax * sizeof(*q->sc));
+	if (q->nzw && q->lw && q->nz && q->mz && q->lnz && q->hnz && q->lmz && q->sc)
+		return 0;
+	dmm_release(q);
+	return CORE_ENOMEM;
+}
+
+/* Document i joins (sign 1) or leaves (sign -1) cluster z. */
+static void dmm_move(struct dmm *q, size_t i, int z, int sign)
+{
+	const struct dmm_words *w = q->w;
+	uint32_t len = (uint32_t)(w->row[i + 1] - w->row[i]);
+
+	if (sign > 0) {
+		q->mz[z]++;
+		q->nz[z] += len;
+	} else {
+		q->mz[z]--;
+		q->nz[z] -= len;
+	}
+	q->lnz[z] = log((double)q->nz[z] + q->vb);
+	q->hnz[z] = 0.5 / ((double)q->nz[z] + q->vb);
+	q->lmz[z] = w->log_alpha[q->mz[z]];
+	for (size_t j = w->row[i]; j < w->row[i + 1]; j++) {
+		size_t x = (size_t)w->col[j] * (size_t)q->kmax + (size_t)z;
+		q->nzw[x] = sign > 0 ? q->nzw[x] + 1 : q->nzw[x] - 1;
+		q->lw[x] = w->log_beta[q->nzw[x]];
+	}
+}
+
+/* The counts of assign (k clusters) over the fitted documents. */
+static void dmm_count(struct dmm *q, int k, const int *assign)
+{
+	const struct dmm_words *w = q->w;
+	size_t V = w->V, n = w->n, K = (size_t)q->kmax;
+
+	memset(q->nzw, 0, K * V * sizeof(*q->nzw));
+	memset(q->nz, 0, (size_t)k * sizeof(*q->nz));
+	memset(q->mz, 0, (size_t)k * sizeof(*q->mz));
+	for (size_t i = 0; i < n; i++) {
+		q->mz[assign[i]]++;
+		q->nz[assign[i]] += (uint32_t)(w->row[i + 1] - w->row[i]);
+		for (size_t j = w->row[i]; j < w->row[i + 1]; j++)
+			q->nzw[(size_t)w->col[j] * K + (size_t)assign[i]]++;
+	}
+	for (size_t x = 0; x < K * V; x++)
+		q->lw[x] = w->log_beta[q->nzw[x]];
+	for (int z = 0; z < k; z++) {
+		q->lnz[z] = log((double)q->nz[z] + q->vb);
+		q->hnz[z] = 0.5 / ((double)q->nz[z] + q->vb);
+		q->lmz[z] = w->log_alpha[q->mz[z]];
+	}
+}
+
+/* The cluster (of k) of highest posterior for a document of words col[0..len). */
+static int dmm_best(struct dmm *q, int k, const uint32_t *col, size_t len)
+{
+	size_t K = (size_t)q->kmax;
+	float *sc = q->sc;
+	double dl = (double)len, best = -INFINITY;
+	int bz = 0;
+
+	/* Word by word, all clusters at once: contiguous, so it vectorises; each
+	 * cluster's sum still runs in the row's order. */
+	for (int z = 0; z < k; z++)
+		sc[z] = 0.0f;
+	for (size_t j = 0; j < len; j++) {
+		const float *lz = q->lw + (size_t)col[j] * K;
+		for (int z = 0; z < k; z++)
+			sc[z] += lz[z];
+	}
+	for (int z = 0; z < k; z++) {
+		double v = q->lmz[z] + sc[z] - dl * q->lnz[z] - dl * (dl - 1.0) * q->hnz[z];
+		if (v > best) {
+			best = v;
+			bz = z;
+		}
+	}
+	return bz;
+}
+
+/* Iterated conditional modes on the collapsed mixture of k clusters: in document
+ * order, each document leaves its cluster and joins the one of highest posterior
+ *   log(m_z + alpha) + sum_w log(n_zw + beta) - sum_{i<len} log(n_z + V beta + i)
+ * (a word counted once per document; the last sum as len log(n_z + V beta) plus its
+ * first-order term, n_z being far larger than a reaction). A cluster's last document
+ * stays, so k clusters remain k. Stops when at most one document in a thousand moved;
+ * no random draws, so a seed and an input give one answer. assign[i] is document i's
+ * cluster on entry and exit. */
+static void dmm_refine(struct dmm *q, int k, int *assign)
+{
+	const struct dmm_words *w = q->w;
+	size_t n = w->n;
+
+	dmm_count(q, k, assign);
+	for (int s = 0; s < ANA_DMM_SWEEPS; s++) {
+		size_t moved = 0;
+		for (size_t i = 0; i < n; i++) {
+			int z0 = assign[i], bz;
+			if (q->mz[z0] == 1)
+				continue;
+			dmm_move(q, i, z0, -1);
+			bz = dmm_best(q, k, w->col + w->row[i], w->row[i + 1] - w->row[i]);
+			moved += bz != z0;
+			assign[i] = bz;
+			dmm_move(q, i, bz, 1);
+		}
+		if (moved * 1000 <= n)
+			break;
+	}
+}
+
+/* Centres (L2-normalised member means of m) of assign over docs and each document's
+ * cosine to its own; returns the sum of those cosines. acc holds k x V doubles. */
+static double centres_of(const struct ana_matrix *m, const size_t *docs, size_t n, int k,
+			 const int *assign, double *acc, float *cent, float *sim)
+{
+	size_t V = m->n_terms;
+	double obj = 0.0;
+
+	memset(acc, 0, (size_t)k * V * sizeof(*acc));
+	for (size_t i = 0; i < n; i++)
+		add_row(m, docs[i], acc + (size_t)assign[i] * V);
+	for (int c = 0; c < k; c++)
+		unit_row(acc + (size_t)c * V, V, cent + (size_t)c * V);
+	for (size_t i = 0; i < n; i++) {
+		sim[i] = (float)dot(m, docs[i], cent + (size_t)assign[i] * V);
+		obj += sim[i];
+	}
+	return obj;
+}
+
 /* Restarts r0, r0 + step, ... of ana_kmeans into their slices of r_cent, r_assign,
  * r_sim and objs; rc 0 when done. */
 struct restart_job {
 	const struct ana_matrix *m;
+	const struct dmm_words *words; /* NULL: k-means alone */
 	const size_t *docs;
 	size_t n;
 	int k, kk;
@@ -415,9 +677,14 @@ static void *restarts(void *arg)
 	float *prev = malloc((size_t)kk * V * sizeof(float));
 	int *assign = malloc(n * sizeof(*assign));
 	float *sim = malloc(n * sizeof(*sim));
+	int *into = malloc((size_t)kk * sizeof(*into));
+	struct dmm q = {0};
 
 	j->rc = CORE_ENOMEM;
-	if (!cent || !over || !acc || !pair || !count || !best || !ub || !prev || !assign || !sim)
+	if (!cent || !over || !acc || !pair || !count || !best || !ub || !prev || !assign || !sim ||
+	    !into)
+		goto out;
+	if (j->words && dmm_init(&q, j->words, kk) != 0)
 		goto out;
 	for (int r = j->r0; r < ANA_KMEANS_RESTARTS; r += j->step) {
 		struct ana_rng rng;
@@ -427,12 +694,28 @@ static void *restarts(void *arg)
 			/* Only a start for merging: a rough fit will do. */
 			run_once(m, j->docs, n, kk, over, acc, assign, sim, count,
 				 ANA_KMEANS_OVER_ITER, j->split, ub, prev);
-			merge_to(m, j->docs, n, kk, k, assign, acc, pair, count, cent);
+			if (j->words)
+				dmm_refine(&q, kk, assign);
+			merge_to(m, j->docs, n, kk, k, assign, acc, pair, count, cent, into);
 		} else {
 			seed_centres(m, j->docs, n, k, &rng, cent, best);
 		}
-		j->objs[r] = run_once(m, j->docs, n, k, cent, acc, assign, sim, count,
-				      ANA_KMEANS_MAX_ITER, j->split, ub, prev);
+		if (j->words && kk > k) {
+			/* The merged clusters as they are (k-means from the merged centres would
+			 * pull the documents the mixture placed back to the semantic space),
+			 * refined once more at k. */
+			for (size_t i = 0; i < n; i++)
+				assign[i] = into[assign[i]];
+			dmm_refine(&q, k, assign);
+			j->objs[r] = centres_of(m, j->docs, n, k, assign, acc, cent, sim);
+		} else {
+			j->objs[r] = run_once(m, j->docs, n, k, cent, acc, assign, sim, count,
+					      ANA_KMEANS_MAX_ITER, j->split, ub, prev);
+			if (j->words) {
+				dmm_refine(&q, k, assign);
+				j->objs[r] = centres_of(m, j->docs, n, k, assign, acc, cent, sim);
+			}
+		}
 		memcpy(j->r_cent + (size_t)r * k * V, cent, (size_t)k * V * sizeof(float));
 		memcpy(j->r_assign + (size_t)r * n, assign, n * sizeof(*assign));
 		memcpy(j->r_sim + (size_t)r * n, sim, n * sizeof(*sim));
@@ -449,10 +732,54 @@ out:
 	free(prev);
 	free(assign);
 	free(sim);
+	free(into);
+	dmm_release(&q);
 	return NULL;
 }
 
-int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, int threads,
+/* Each of docs[0..n) (left out of the fit) that has a word the sample has joins the
+ * cluster of highest posterior under the fitted documents' mixture (fit_assign), counting
+ * those words; its similarity is to that theme's centre, and placed[d] becomes 1.
+ * 0 or CORE_ENOMEM. */
+static int place_rest(const struct ana_matrix *m, const struct ana_words *words,
+		      const struct dmm_words *w, int k, const int *fit_assign, const size_t *docs,
+		      size_t n, struct ana_clustering *out, uint8_t *placed)
+{
+	const struct ana_matrix *t = words->m;
+	struct dmm q;
+	size_t max_row = 0;
+	uint32_t *col = NULL;
+	int rc = CORE_ENOMEM;
+
+	if (dmm_init(&q, w, k) != 0)
+		return CORE_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (t->row[docs[i] + 1] - t->row[docs[i]] > max_row)
+			max_row = t->row[docs[i] + 1] - t->row[docs[i]];
+	if (!(col = malloc((max_row ? max_row : 1) * sizeof(*col))))
+		goto out;
+	dmm_count(&q, k, fit_assign);
+	for (size_t i = 0; i < n; i++) {
+		size_t d = docs[i], len = 0;
+		for (size_t j = t->row[d]; j < t->row[d + 1]; j++)
+			if (w->map[t->col[j]] != ANA_NOID)
+				col[len++] = w->map[t->col[j]];
+		if (len == 0)
+			continue;
+		int z = dmm_best(&q, k, col, len);
+		out->assign[d] = z;
+		out->sim[d] = (float)dot(m, d, out->centroid + (size_t)z * m->n_terms);
+		placed[d] = 1;
+	}
+	rc = 0;
+out:
+	free(col);
+	dmm_release(&q);
+	return rc;
+}
+
+int ana_kmeans(const struct ana_matrix *m, const struct ana_words *words, int k, uint64_t seed,
+	       int threads,
 	       struct ana_clustering *out)
 {
 	size_t n_all = m->n_docs, V = m->n_terms, n = 0;
@@ -464,6 +791,7 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, int threads,
 	struct ana_matrix packed = {0};
 	const struct ana_matrix *fm = m;
 	size_t *fdocs = NULL;
+	struct dmm_words w = {0};
 	int rc = CORE_ENOMEM, kk;
 
 	memset(out, 0, sizeof(*out));
@@ -537,6 +865,8 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, int threads,
 	if (!out->centroid || !r_cent || !r_assign || !r_sim || !count_kk)
 		goto out;
 
+	if (words && words->m && words->m->col && dmm_words_build(words, docs, n, &w) != 0)
+		goto out;
 	int R = ANA_KMEANS_RESTARTS;
 	double objs[ANA_KMEANS_RESTARTS];
 	/* The restarts are independent: two threads take every other one (each with its
@@ -544,8 +874,8 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, int threads,
 	int parallel = threads > 1 && (double)n * (double)kk * (double)V > 1e6;
 	struct restart_job rj[2];
 	for (int h = 0; h < 2; h++)
-		rj[h] = (struct restart_job){fm, fdocs ? fdocs : docs, n, k, kk, seed, h, 2,
-					     threads > 1 && !parallel,
+		rj[h] = (struct restart_job){fm, w.row ? &w : NULL, fdocs ? fdocs : docs, n, k, kk, seed,
+					     h, 2, threads > 1 && !parallel,
 					     r_cent, r_assign, r_sim, objs, CORE_ENOMEM};
 	ana_two_halves(restarts, &rj[0], &rj[1], parallel);
 	if (rj[0].rc || rj[1].rc)
@@ -573,14 +903,21 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, int threads,
 		out->sim[docs[i]] = r_sim[(size_t)win * n + i];
 	}
 	out->objective = best_obj;
-	/* Documents left out of the sample join their nearest final centre (two
-	 * threads; the list is reused as scratch). */
-	size_t n_rest = 0;
+	/* Documents left out of the sample go where the mixture of the fitted ones puts
+	 * them when they have words the sample has, the others join their nearest final
+	 * centre (two threads; the list is reused as scratch). */
+	size_t n_rest = 0, n_left = 0;
 	for (size_t i = 0; i < n_fit; i++)
 		if (!(out->assign[all[i]] >= 0 && fitted[all[i]]))
 			all[n_rest++] = all[i];
-	int *rest_assign = malloc((n_rest ? n_rest : 1) * sizeof(*rest_assign));
-	float *rest_sim = malloc((n_rest ? n_rest : 1) * sizeof(*rest_sim));
+	if (w.row && n_rest && place_rest(m, words, &w, k, r_assign + (size_t)win * n, all, n_rest,
+					  out, fitted) != 0)
+		goto out;
+	for (size_t i = 0; i < n_rest; i++)
+		if (!fitted[all[i]])
+			all[n_left++] = all[i];
+	int *rest_assign = malloc((n_left ? n_left : 1) * sizeof(*rest_assign));
+	float *rest_sim = malloc((n_left ? n_left : 1) * sizeof(*rest_sim));
 	if (!rest_assign || !rest_sim) {
 		free(rest_assign);
 		free(rest_sim);
@@ -588,11 +925,11 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, int threads,
 	}
 	size_t changed_rest;
 	double obj_rest;
-	for (size_t i = 0; i < n_rest; i++)
+	for (size_t i = 0; i < n_left; i++)
 		rest_assign[i] = -1;
-	assign_all(m, all, n_rest, k, out->centroid, rest_assign, rest_sim, NULL, &changed_rest,
+	assign_all(m, all, n_left, k, out->centroid, rest_assign, rest_sim, NULL, &changed_rest,
 		   &obj_rest, threads > 1);
-	for (size_t i = 0; i < n_rest; i++) {
+	for (size_t i = 0; i < n_left; i++) {
 		out->assign[all[i]] = rest_assign[i];
 		out->sim[all[i]] = rest_sim[i];
 	}
@@ -603,8 +940,10 @@ int ana_kmeans(const struct ana_matrix *m, int k, uint64_t seed, int threads,
 	for (size_t d = 0; d < n_all; d++)
 		if (m->row[d + 1] > m->row[d])
 			all[n_fit++] = d;
+	/* A document the mixture placed by its words (fitted[] 1) keeps its theme; one
+	 * that joined the nearest centre needs ANA_MIN_THEME_SIM. */
 	for (size_t i = 0; i < n_fit; i++)
-		if (out->sim[all[i]] < ANA_MIN_THEME_SIM)
+		if (out->sim[all[i]] < ANA_MIN_THEME_SIM && !(w.row && fitted[all[i]]))
 			out->assign[all[i]] = -1;
 	rc = 0;
 out:
@@ -618,6 +957,7 @@ out:
 	free(fdocs);
 	free(packed.row);
 	free(packed.val);
+	dmm_words_release(&w);
 	if (rc)
 		ana_clustering_release(out);
 	return rc;
@@ -643,15 +983,8 @@ int ana_term_centroids(const struct ana_matrix *m, struct ana_clustering *c)
 			continue;
 		add_row(m, d, acc + (size_t)c->assign[d] * V);
 	}
-	for (int k = 0; k < c->k; k++) {
-		const double *a = acc + (size_t)k * V;
-		double norm = 0.0;
-		for (size_t j = 0; j < V; j++)
-			norm += a[j] * a[j];
-		norm = norm > 0.0 ? 1.0 / sqrt(norm) : 0.0;
-		for (size_t j = 0; j < V; j++)
-			cent[(size_t)k * V + j] = (float)(a[j] * norm);
-	}
+	for (int k = 0; k < c->k; k++)
+		unit_row(acc + (size_t)k * V, V, cent + (size_t)k * V);
 	free(acc);
 	free(c->centroid);
 	c->centroid = cent;

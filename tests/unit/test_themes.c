@@ -1,7 +1,7 @@
 /* test_themes.c: themes a policy team can trust: camel-case hashtags, domain stopwords
  * and stance cues kept out of features, per-language stopword lists, MinHash grouping,
  * label rules (no stopword, no stance word, no stem variant, unique, phrases from
- * significant bigrams), the same themes for any storage order, theme ids carried to
+ * significant bigrams), k-means refined by the documents' words, the same themes for any storage order, theme ids carried to
  * the next run, and the sib200 Dutch evaluation (NMI against the gold topics). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -207,7 +207,7 @@ static void kmeans_bounds_keep_nearest_centre(void **state)
 			v[j] = (float)(v[j] / sqrt(norm));
 	}
 	m.row[N] = (size_t)N * D;
-	assert_int_equal(ana_kmeans(&m, K, 42, 2, &out), 0);
+	assert_int_equal(ana_kmeans(&m, NULL, K, 42, 2, &out), 0);
 	assert_int_equal(out.k, K);
 	for (size_t i = 0; i < N; i++) {
 		if (out.assign[i] < 0)
@@ -926,6 +926,122 @@ static void subthemes_split_sub_subjects(void **state)
 	assert_string_equal(one_for_all(&c, 0, 0), top);
 }
 
+/* ---------------------------------------------------------------- word refinement */
+
+/* Documents whose semantic-space rows split them first half / second half, while their
+ * words (two disjoint vocabularies of six words, columns 0-5 and 6-11) agree with that
+ * split for three documents in four and contradict it for the fourth. Each document
+ * also has four bigram columns of its half (12-17, 18-23), outnumbering its three words.
+ * Rows of WF_ROW columns; space and terms point into the caller's arrays. */
+enum { WF_WORDS = 3, WF_ROW = 7 };
+static void words_fixture(size_t n, size_t *srow, float *sval, size_t *trow, uint32_t *tcol,
+			  float *tval)
+{
+	for (size_t i = 0; i < n; i++) {
+		double a = i < n / 2 ? 1.0 : 0.2 + 0.001 * (double)(i % 7);
+		double b = i < n / 2 ? 0.2 + 0.001 * (double)(i % 5) : 1.0;
+		srow[i] = 2 * i;
+		sval[2 * i] = (float)(a / sqrt(a * a + b * b));
+		sval[2 * i + 1] = (float)(b / sqrt(a * a + b * b));
+		trow[i] = WF_ROW * i;
+		uint32_t base = (i < n / 2) != (i % 4 == 3) ? 0 : 6, r = (uint32_t)i % 6;
+		uint32_t half = i < n / 2 ? 12 : 18;
+		uint32_t c[WF_ROW] = {base + r, base + (r + 1) % 6, base + (r + 3) % 6,
+				      half + r, half + (r + 1) % 6, half + (r + 2) % 6, half + (r + 4) % 6};
+		for (int x = 1; x < WF_ROW; x++) /* ascending within the row */
+			for (int y = x; y > 0 && c[y - 1] > c[y]; y--) {
+				uint32_t t = c[y];
+				c[y] = c[y - 1];
+				c[y - 1] = t;
+			}
+		for (int x = 0; x < WF_ROW; x++) {
+			tcol[WF_ROW * i + (size_t)x] = c[x];
+			tval[WF_ROW * i + (size_t)x] = (float)(1.0 / sqrt((double)WF_ROW));
+		}
+	}
+	srow[n] = 2 * n;
+	trow[n] = WF_ROW * n;
+}
+
+/* The mixture refinement reads the words (words_fixture, 120 documents): k-means alone
+ * finds the halves; the refinement must move every document to the theme of its
+ * words, leaving the bigrams out. */
+static void kmeans_refined_by_words(void **state)
+{
+	(void)state;
+	enum { N = 120 };
+	size_t srow[N + 1], trow[N + 1];
+	float sval[2 * N], tval[WF_ROW * N];
+	uint32_t tcol[WF_ROW * N];
+	uint8_t bigram[24];
+	struct ana_matrix space = {N, 2, srow, NULL, sval, NULL};
+	struct ana_matrix terms = {N, 24, trow, tcol, tval, NULL};
+	struct ana_words words = {&terms, bigram}, all_columns = {&terms, NULL};
+
+	for (size_t c = 0; c < 24; c++)
+		bigram[c] = c >= 12;
+	words_fixture(N, srow, sval, trow, tcol, tval);
+
+	struct ana_clustering cl;
+	/* Without the words: the halves of the semantic space (document 3 has the
+	 * second half's words). */
+	assert_int_equal(ana_kmeans(&space, NULL, 2, 7, 2, &cl), 0);
+	assert_int_equal(cl.k, 2);
+	assert_true(cl.assign[0] >= 0 && cl.assign[N - 1] >= 0 && cl.assign[0] != cl.assign[N - 1]);
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(cl.assign[i], cl.assign[i < N / 2 ? 0 : N - 1]);
+	ana_clustering_release(&cl);
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		/* With them: every document assigned, in the theme of its vocabulary. */
+		assert_int_equal(ana_kmeans(&space, &words, 2, seed, 2, &cl), 0);
+		assert_int_equal(cl.k, 2);
+		assert_true(cl.assign[0] >= 0 && cl.assign[3] >= 0 && cl.assign[0] != cl.assign[3]);
+		for (size_t i = 0; i < N; i++)
+			assert_int_equal(cl.assign[i], cl.assign[tcol[WF_ROW * i] < 6 ? 0 : 3]);
+		ana_clustering_release(&cl);
+		/* Counting the bigrams too, the halves would stay. */
+		assert_int_equal(ana_kmeans(&space, &all_columns, 2, seed, 2, &cl), 0);
+		size_t by_words = 0;
+		for (size_t i = 0; i < N; i++)
+			by_words += cl.assign[i] == cl.assign[tcol[WF_ROW * i] < 6 ? 0 : 3];
+		assert_false(cl.assign[0] != cl.assign[3] && by_words == N);
+		ana_clustering_release(&cl);
+	}
+}
+
+/* Beyond ANA_KMEANS_SAMPLE documents the fit sees every third one; the others must go
+ * where the mixture puts them too, not to the nearest centre of the semantic space
+ * (which for the documents whose words contradict their half is the wrong theme). */
+static void kmeans_words_place_the_rest(void **state)
+{
+	(void)state;
+	size_t n = 2 * ANA_KMEANS_SAMPLE + 100;
+	size_t *srow = malloc((n + 1) * sizeof(*srow)), *trow = malloc((n + 1) * sizeof(*trow));
+	float *sval = malloc(2 * n * sizeof(*sval)), *tval = malloc(WF_ROW * n * sizeof(*tval));
+	uint32_t *tcol = malloc(WF_ROW * n * sizeof(*tcol));
+	uint8_t bigram[24];
+	assert_true(srow && trow && sval && tval && tcol);
+	for (size_t c = 0; c < 24; c++)
+		bigram[c] = c >= 12;
+	words_fixture(n, srow, sval, trow, tcol, tval);
+	struct ana_matrix space = {n, 2, srow, NULL, sval, NULL};
+	struct ana_matrix terms = {n, 24, trow, tcol, tval, NULL};
+	struct ana_words words = {&terms, bigram};
+	struct ana_clustering cl;
+
+	assert_int_equal(ana_kmeans(&space, &words, 2, 5, 2, &cl), 0);
+	assert_int_equal(cl.k, 2);
+	assert_true(cl.assign[0] >= 0 && cl.assign[3] >= 0 && cl.assign[0] != cl.assign[3]);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(cl.assign[i], cl.assign[tcol[WF_ROW * i] < 6 ? 0 : 3]);
+	ana_clustering_release(&cl);
+	free(srow);
+	free(trow);
+	free(sval);
+	free(tval);
+	free(tcol);
+}
+
 /* ---------------------------------------------------------------- sib200 evaluation */
 
 /* NMI with arithmetic normalisation between two labelings given as small ints. */
@@ -1079,6 +1195,8 @@ int test_themes(void)
 		cmocka_unit_test(kmeans_bounds_keep_nearest_centre),
 		cmocka_unit_test(idmap_ids),
 		cmocka_unit_test(sort_u32_orders),
+		cmocka_unit_test(kmeans_refined_by_words),
+		cmocka_unit_test(kmeans_words_place_the_rest),
 		cmocka_unit_test_setup_teardown(labels_are_topics, setup, teardown),
 		cmocka_unit_test_setup_teardown(cues_cluster_but_name_no_theme, setup, teardown),
 		cmocka_unit_test_setup_teardown(shuffled_order_same_themes, setup, teardown),
