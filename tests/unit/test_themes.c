@@ -174,7 +174,8 @@ static void minhash_grouping(void **state)
  * groups of five among 9,500 random signatures. Every group joins at its member of
  * lowest rank; nothing else joins. */
 /* k-means skips the dot products its bounds rule out (themes.c): every document must
- * still end with the centre it is nearest to, as a full scan finds it. Overlapping
+ * still end with the centre it is nearest to, as a full scan finds it, and one thread
+ * must give what two give. Overlapping
  * blobs in 60 dimensions (the LSA rank) keep documents moving between clusters late
  * in the run, when the bounds skip the most. */
 static void kmeans_bounds_keep_nearest_centre(void **state)
@@ -228,6 +229,13 @@ static void kmeans_bounds_keep_nearest_centre(void **state)
 		checked++;
 	}
 	assert_true(checked > N * 9 / 10);
+	/* One thread gives the same clustering (the subtheme splits ask for one). */
+	struct ana_clustering one = {0};
+	assert_int_equal(ana_kmeans(&m, NULL, K, 42, 1, &one), 0);
+	assert_int_equal(one.k, out.k);
+	assert_memory_equal(one.assign, out.assign, N * sizeof(*out.assign));
+	assert_memory_equal(one.centroid, out.centroid, (size_t)K * D * sizeof(*out.centroid));
+	ana_clustering_release(&one);
 	ana_clustering_release(&out);
 	free(m.row);
 	free(m.val);
