@@ -1656,13 +1656,16 @@ static void centred_row(const struct ana_matrix *s, size_t d, const float *mu, f
  * -1), sub->centroid in m's term space, contrasted with the siblings so that labels
  * name what sets a subtheme apart. sub->k 0: no split. 0 or CORE_ENOMEM. */
 static int split_theme(const struct ana_matrix *m, const struct ana_matrix *space,
-		       const uint32_t *docs, size_t n, uint64_t seed, struct ana_clustering *sub)
+		       const uint8_t *skip, const uint32_t *docs, size_t n, uint64_t seed,
+		       struct ana_clustering *sub)
 {
 	size_t D = space->n_terms, V = m->n_terms, step = (n + ANA_SUB_SAMPLE - 1) / ANA_SUB_SAMPLE;
 	size_t ns = (n + step - 1) / step;
-	struct ana_matrix smp = {0};
+	struct ana_matrix smp = {0}, sw = {0};
 	struct ana_clustering fit = {0};
 	float *mu = calloc(D ? D : 1, sizeof(*mu)), *x = malloc((D ? D : 1) * sizeof(*x));
+	size_t *ids = NULL, *sids = NULL;
+	int *place = NULL, *sa = NULL;
 	int64_t count[ANA_SUB_MAX] = {0};
 	int keep[ANA_SUB_MAX] = {0}, k = (int)(n / ANA_SUB_DOCS_PER), kept = 0, rc = CORE_ENOMEM;
 
@@ -1685,19 +1688,66 @@ static int split_theme(const struct ana_matrix *m, const struct ana_matrix *spac
 		smp.row[i] = i * D;
 	for (size_t i = 0; i < ns; i++)
 		centred_row(space, docs[i * step], mu, smp.val + i * D);
+	/* With an LSA space the split is refined on the sample's words as the themes are
+	 * (the word rows of the sample copied to match its rows), and every member is then
+	 * placed by that mixture; a member without any of the sample's words, or one whose
+	 * subtheme dissolves, joins the nearest centre. Only the sample's rows are held. */
+	const struct ana_words *sample_words = NULL;
+	struct ana_words sww = {&sw, skip};
+	if (!space->col) {
+		size_t nnz = 0;
+		for (size_t i = 0; i < ns; i++)
+			nnz += m->row[docs[i * step] + 1] - m->row[docs[i * step]];
+		sw = (struct ana_matrix){.n_docs = ns, .n_terms = V};
+		sw.row = malloc((ns + 1) * sizeof(*sw.row));
+		sw.col = malloc((nnz ? nnz : 1) * sizeof(*sw.col));
+		sw.val = malloc((nnz ? nnz : 1) * sizeof(*sw.val));
+		if (!sw.row || !sw.col || !sw.val)
+			goto out;
+		nnz = 0;
+		for (size_t i = 0; i < ns; i++) {
+			size_t d = docs[i * step];
+			sw.row[i] = nnz;
+			for (size_t j = m->row[d]; j < m->row[d + 1]; j++, nnz++) {
+				sw.col[nnz] = m->col[j];
+				sw.val[nnz] = m->val[j];
+			}
+		}
+		sw.row[ns] = nnz;
+		sample_words = &sww;
+	}
 	/* One thread: the themes are split two at a time already. */
-	if (ana_kmeans(&smp, NULL, k, seed, 1, &fit) != 0)
+	if (ana_kmeans(&smp, sample_words, k, seed, 1, &fit) != 0)
 		goto out;
 	k = fit.k;
-	/* Every member joins its nearest centre; thin clusters dissolve into the others. */
+	if (sample_words && k >= 1) {
+		size_t nsv = 0;
+		struct ana_words all_words = {m, skip};
+		ids = malloc((n ? n : 1) * sizeof(*ids));
+		sids = malloc((ns ? ns : 1) * sizeof(*sids));
+		sa = malloc((ns ? ns : 1) * sizeof(*sa));
+		place = malloc((n ? n : 1) * sizeof(*place));
+		if (!ids || !sids || !sa || !place)
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			ids[i] = docs[i];
+		for (size_t i = 0; i < ns; i++)
+			if (fit.assign[i] >= 0) {
+				sids[nsv] = docs[i * step];
+				sa[nsv++] = fit.assign[i];
+			}
+		if (ana_dmm_place(&all_words, sids, nsv, sa, k, ids, n, place) != 0)
+			goto out;
+	}
+	/* Thin clusters dissolve into the others. */
 	for (int pass = 0; pass < 2 && k >= 2; pass++) {
 		memset(count, 0, sizeof(count));
 		for (size_t i = 0; i < n; i++) {
-			int bc = -1;
+			int bc = -1, z = place ? place[i] : -1;
 			double bs = -2.0;
 			centred_row(space, docs[i], mu, x);
 			for (int c = 0; c < k; c++) {
-				if (pass && !keep[c])
+				if ((pass && !keep[c]) || (z >= 0 && (!pass || keep[z]) && c != z))
 					continue;
 				double sc = 0.0;
 				for (size_t j = 0; j < D; j++)
@@ -1707,7 +1757,10 @@ static int split_theme(const struct ana_matrix *m, const struct ana_matrix *spac
 					bc = c;
 				}
 			}
-			sub->assign[docs[i]] = bs >= ANA_MIN_THEME_SIM ? bc : -1;
+			if (z >= 0 && (!pass || keep[z]))
+				sub->assign[docs[i]] = z; /* the mixture's, whatever the cosine */
+			else
+				sub->assign[docs[i]] = bs >= ANA_MIN_THEME_SIM ? bc : -1;
 			sub->sim[docs[i]] = (float)bs;
 			if (sub->assign[docs[i]] >= 0)
 				count[bc]++;
@@ -1754,13 +1807,19 @@ out:
 		ana_clustering_release(sub);
 	ana_clustering_release(&fit);
 	ana_matrix_release(&smp);
+	ana_matrix_release(&sw);
 	free(mu);
 	free(x);
+	free(ids);
+	free(sids);
+	free(sa);
+	free(place);
 	return rc;
 }
 
 struct split_job {
 	const struct ana_matrix *m, *space;
+	const uint8_t *skip;       /* columns the mixture leaves out (bigrams) */
 	const uint32_t *docs;      /* members of all themes, theme by theme */
 	const size_t *start;       /* per theme: its first member in docs; n_top + 1 */
 	size_t n_top, first, step;
@@ -1776,7 +1835,7 @@ static void *split_range(void *arg)
 	for (size_t t = j->first; t < j->n_top && !j->rc; t += j->step) {
 		size_t n = j->start[t + 1] - j->start[t];
 		if (n >= ANA_SUB_MIN_DOCS)
-			j->rc = split_theme(j->m, j->space, j->docs + j->start[t], n,
+			j->rc = split_theme(j->m, j->space, j->skip, j->docs + j->start[t], n,
 					    j->seed + 0x9e3779b97f4a7c15ull * (t + 1), &j->subs[t]);
 	}
 	return NULL;
@@ -1788,7 +1847,8 @@ static void *split_range(void *arg)
  * its rank); labels are then chosen in theme order, so they stay unique the same way
  * every time. 0 or CORE_ENOMEM. */
 static int build_subthemes(struct state *st, const struct ana_matrix *m,
-			   const struct ana_matrix *space, const uint32_t *doc_group,
+			   const struct ana_matrix *space, const uint8_t *skip,
+			   const uint32_t *doc_group,
 			   uint64_t seed, size_t n_top, struct core_run *run,
 			   const int *theme_of_doc, int *sub_of_doc, int *parent_of)
 {
@@ -1812,7 +1872,8 @@ static int build_subthemes(struct state *st, const struct ana_matrix *m,
 		if (theme_of_doc[d] >= 0)
 			docs[start[theme_of_doc[d] + 1]++] = (uint32_t)d;
 	for (int k = 0; k < 2; k++)
-		jobs[k] = (struct split_job){m, space, docs, start, n_top, (size_t)k, 2, seed, subs, 0};
+		jobs[k] = (struct split_job){m, space, skip, docs, start, n_top, (size_t)k, 2, seed, subs,
+					    0};
 	threaded = pthread_create(&th, NULL, split_range, &jobs[1]) == 0;
 	if (!threaded)
 		jobs[0].step = 1;
@@ -2273,8 +2334,8 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		goto nomem;
 	for (size_t i = 0; i < n_top; i++)
 		parent_of[i] = -1;
-	if (build_subthemes(&st, &m, space, doc_group, seed, n_top, &run, theme_of_doc, sub_of_doc,
-			    parent_of) != 0)
+	if (build_subthemes(&st, &m, space, pair_col, doc_group, seed, n_top, &run, theme_of_doc,
+			    sub_of_doc, parent_of) != 0)
 		goto nomem;
 	t_sub = ana_now();
 	/* The semantic space has served: free it before the results and the save (at a

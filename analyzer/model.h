@@ -164,8 +164,13 @@ struct ana_words {
  * (for callers that are on a thread of their own already) or 2 (a second thread where
  * the work pays for it). 0 or CORE_ENOMEM. */
 int ana_kmeans(const struct ana_matrix *m, const struct ana_words *words, int k, uint64_t seed,
-	       int threads,
-	       struct ana_clustering *out);
+	       int threads, struct ana_clustering *out);
+/* Places docs[0..n) (rows of words->m) by the Dirichlet multinomial mixture of a fitted
+ * sample: rows sample[0..ns) of words->m in clusters sample_assign (0..k-1). assign[i]
+ * gets the cluster of highest posterior, -1 for a document with no word the sample
+ * has. 0 or CORE_ENOMEM. */
+int ana_dmm_place(const struct ana_words *words, const size_t *sample, size_t ns,
+		  const int *sample_assign, int k, const size_t *docs, size_t n, int *assign);
 void ana_clustering_release(struct ana_clustering *c);
 /* Replaces c's centroids by the L2-normalised mean of its members' rows of m (the term
  * space, for labels, when the clustering ran in the LSA space). 0 or CORE_ENOMEM. */

@@ -737,6 +737,30 @@ out:
 	return NULL;
 }
 
+/* Places docs[0..n) (rows of t) by the mixture q counts (words w): z[i] is the cluster
+ * of highest posterior, -1 for a document with no word w has. 0 or CORE_ENOMEM. */
+static int dmm_place_rows(struct dmm *q, const struct dmm_words *w, const struct ana_matrix *t,
+			  int k, const size_t *docs, size_t n, int *z)
+{
+	size_t max_row = 0;
+	uint32_t *col;
+
+	for (size_t i = 0; i < n; i++)
+		if (t->row[docs[i] + 1] - t->row[docs[i]] > max_row)
+			max_row = t->row[docs[i] + 1] - t->row[docs[i]];
+	if (!(col = malloc((max_row ? max_row : 1) * sizeof(*col))))
+		return CORE_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = 0;
+		for (size_t j = t->row[docs[i]]; j < t->row[docs[i] + 1]; j++)
+			if (w->map[t->col[j]] != ANA_NOID)
+				col[len++] = w->map[t->col[j]];
+		z[i] = len ? dmm_best(q, k, col, len) : -1;
+	}
+	free(col);
+	return 0;
+}
+
 /* Each of docs[0..n) (left out of the fit) that has a word the sample has joins the
  * cluster of highest posterior under the fitted documents' mixture (fit_assign), counting
  * those words; its similarity is to that theme's centre, and placed[d] becomes 1.
@@ -745,42 +769,54 @@ static int place_rest(const struct ana_matrix *m, const struct ana_words *words,
 		      const struct dmm_words *w, int k, const int *fit_assign, const size_t *docs,
 		      size_t n, struct ana_clustering *out, uint8_t *placed)
 {
-	const struct ana_matrix *t = words->m;
 	struct dmm q;
-	size_t max_row = 0;
-	uint32_t *col = NULL;
-	int rc = CORE_ENOMEM;
+	int *z = malloc((n ? n : 1) * sizeof(*z)), rc = CORE_ENOMEM;
 
-	if (dmm_init(&q, w, k) != 0)
+	if (!z || dmm_init(&q, w, k) != 0) {
+		free(z);
 		return CORE_ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (t->row[docs[i] + 1] - t->row[docs[i]] > max_row)
-			max_row = t->row[docs[i] + 1] - t->row[docs[i]];
-	if (!(col = malloc((max_row ? max_row : 1) * sizeof(*col))))
-		goto out;
+	}
 	dmm_count(&q, k, fit_assign);
+	if (dmm_place_rows(&q, w, words->m, k, docs, n, z) != 0)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
-		size_t d = docs[i], len = 0;
-		for (size_t j = t->row[d]; j < t->row[d + 1]; j++)
-			if (w->map[t->col[j]] != ANA_NOID)
-				col[len++] = w->map[t->col[j]];
-		if (len == 0)
+		if (z[i] < 0)
 			continue;
-		int z = dmm_best(&q, k, col, len);
-		out->assign[d] = z;
-		out->sim[d] = (float)dot(m, d, out->centroid + (size_t)z * m->n_terms);
+		size_t d = docs[i];
+		out->assign[d] = z[i];
+		out->sim[d] = (float)dot(m, d, out->centroid + (size_t)z[i] * m->n_terms);
 		placed[d] = 1;
 	}
 	rc = 0;
 out:
-	free(col);
+	free(z);
 	dmm_release(&q);
 	return rc;
 }
 
+int ana_dmm_place(const struct ana_words *words, const size_t *sample, size_t ns,
+		  const int *sample_assign, int k, const size_t *docs, size_t n, int *assign)
+{
+	struct dmm_words w = {0};
+	struct dmm q = {0};
+	int rc = CORE_ENOMEM;
+
+	for (size_t i = 0; i < n; i++)
+		assign[i] = -1;
+	if (ns == 0 || k < 1)
+		return 0;
+	if (dmm_words_build(words, sample, ns, &w) != 0 || dmm_init(&q, &w, k) != 0)
+		goto out;
+	dmm_count(&q, k, sample_assign);
+	rc = dmm_place_rows(&q, &w, words->m, k, docs, n, assign);
+out:
+	dmm_release(&q);
+	dmm_words_release(&w);
+	return rc;
+}
+
 int ana_kmeans(const struct ana_matrix *m, const struct ana_words *words, int k, uint64_t seed,
-	       int threads,
-	       struct ana_clustering *out)
+	       int threads, struct ana_clustering *out)
 {
 	size_t n_all = m->n_docs, V = m->n_terms, n = 0;
 	size_t *docs = NULL, *all = NULL, n_fit = 0;

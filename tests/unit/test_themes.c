@@ -1050,6 +1050,34 @@ static void kmeans_words_place_the_rest(void **state)
 	free(tcol);
 }
 
+/* ana_dmm_place (the subtheme splits place their members by the mixture of the fitted
+ * sample): a document joins the cluster whose sample documents share its words; bigram
+ * columns are not read; a document with no word of the sample stays unplaced. Columns:
+ * 0 and 1 are words of cluster 0, 2 and 3 of cluster 1, 4 a bigram in cluster 0's
+ * documents, 5 a word the sample lacks. */
+static void dmm_place_by_words(void **state)
+{
+	(void)state;
+	size_t row[] = {0, 3, 5, 7, 8, 9, 10, 12, 13};
+	uint32_t col[] = {0, 1, 4, 0, 4, 2, 3, 3, 1, 2, 4, 5, 5};
+	float val[13];
+	uint8_t bigram[6] = {0, 0, 0, 0, 1, 0};
+	for (size_t i = 0; i < 13; i++)
+		val[i] = 1.0f;
+	struct ana_matrix terms = {8, 6, row, col, val, NULL};
+	struct ana_words words = {&terms, bigram};
+	size_t sample[] = {0, 1, 2, 3}, docs[] = {4, 5, 6, 7, 0, 2};
+	int sample_assign[] = {0, 0, 1, 1}, placed[6];
+
+	assert_int_equal(ana_dmm_place(&words, sample, 4, sample_assign, 2, docs, 6, placed), 0);
+	assert_int_equal(placed[0], 0);  /* word 1 */
+	assert_int_equal(placed[1], 1);  /* word 2 */
+	assert_int_equal(placed[2], -1); /* the bigram and an unseen word: nothing to read */
+	assert_int_equal(placed[3], -1); /* an unseen word */
+	assert_int_equal(placed[4], 0);  /* sample documents land where they were */
+	assert_int_equal(placed[5], 1);
+}
+
 /* ---------------------------------------------------------------- sib200 evaluation */
 
 /* NMI with arithmetic normalisation between two labelings given as small ints. */
@@ -1205,6 +1233,7 @@ int test_themes(void)
 		cmocka_unit_test(sort_u32_orders),
 		cmocka_unit_test(kmeans_refined_by_words),
 		cmocka_unit_test(kmeans_words_place_the_rest),
+		cmocka_unit_test(dmm_place_by_words),
 		cmocka_unit_test_setup_teardown(labels_are_topics, setup, teardown),
 		cmocka_unit_test_setup_teardown(cues_cluster_but_name_no_theme, setup, teardown),
 		cmocka_unit_test_setup_teardown(shuffled_order_same_themes, setup, teardown),
