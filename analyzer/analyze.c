@@ -1661,10 +1661,10 @@ static int split_theme(const struct ana_matrix *m, const struct ana_matrix *spac
 {
 	size_t D = space->n_terms, V = m->n_terms, step = (n + ANA_SUB_SAMPLE - 1) / ANA_SUB_SAMPLE;
 	size_t ns = (n + step - 1) / step;
-	struct ana_matrix smp = {0}, sw = {0};
+	struct ana_matrix smp = {0};
 	struct ana_clustering fit = {0};
 	float *mu = calloc(D ? D : 1, sizeof(*mu)), *x = malloc((D ? D : 1) * sizeof(*x));
-	size_t *ids = NULL, *sids = NULL;
+	size_t *ids = NULL, *srows = NULL, *sids = NULL;
 	int *place = NULL, *sa = NULL;
 	int64_t count[ANA_SUB_MAX] = {0};
 	int keep[ANA_SUB_MAX] = {0}, k = (int)(n / ANA_SUB_DOCS_PER), kept = 0, rc = CORE_ENOMEM;
@@ -1689,40 +1689,24 @@ static int split_theme(const struct ana_matrix *m, const struct ana_matrix *spac
 	for (size_t i = 0; i < ns; i++)
 		centred_row(space, docs[i * step], mu, smp.val + i * D);
 	/* With an LSA space the split is refined on the sample's words as the themes are
-	 * (the word rows of the sample copied to match its rows), and every member is then
+	 * (sample row i's words are row docs[i * step] of m), and every member is then
 	 * placed by that mixture; a member without any of the sample's words, or one whose
-	 * subtheme dissolves, joins the nearest centre. Only the sample's rows are held. */
-	const struct ana_words *sample_words = NULL;
-	struct ana_words sww = {&sw, skip};
-	if (!space->col) {
-		size_t nnz = 0;
-		for (size_t i = 0; i < ns; i++)
-			nnz += m->row[docs[i * step] + 1] - m->row[docs[i * step]];
-		sw = (struct ana_matrix){.n_docs = ns, .n_terms = V};
-		sw.row = malloc((ns + 1) * sizeof(*sw.row));
-		sw.col = malloc((nnz ? nnz : 1) * sizeof(*sw.col));
-		sw.val = malloc((nnz ? nnz : 1) * sizeof(*sw.val));
-		if (!sw.row || !sw.col || !sw.val)
+	 * subtheme dissolves, joins the nearest centre. */
+	int by_words = !space->col;
+	if (by_words) {
+		if (!(srows = malloc((ns ? ns : 1) * sizeof(*srows))))
 			goto out;
-		nnz = 0;
-		for (size_t i = 0; i < ns; i++) {
-			size_t d = docs[i * step];
-			sw.row[i] = nnz;
-			for (size_t j = m->row[d]; j < m->row[d + 1]; j++, nnz++) {
-				sw.col[nnz] = m->col[j];
-				sw.val[nnz] = m->val[j];
-			}
-		}
-		sw.row[ns] = nnz;
-		sample_words = &sww;
+		for (size_t i = 0; i < ns; i++)
+			srows[i] = docs[i * step];
 	}
+	struct ana_words sample_words = {m, skip, srows};
 	/* One thread: the themes are split two at a time already. */
-	if (ana_kmeans(&smp, sample_words, k, seed, 1, &fit) != 0)
+	if (ana_kmeans(&smp, by_words ? &sample_words : NULL, k, seed, 1, &fit) != 0)
 		goto out;
 	k = fit.k;
-	if (sample_words && k >= 1) {
+	if (by_words && k >= 1) {
 		size_t nsv = 0;
-		struct ana_words all_words = {m, skip};
+		struct ana_words all_words = {m, skip, NULL};
 		ids = malloc((n ? n : 1) * sizeof(*ids));
 		sids = malloc((ns ? ns : 1) * sizeof(*sids));
 		sa = malloc((ns ? ns : 1) * sizeof(*sa));
@@ -1733,7 +1717,7 @@ static int split_theme(const struct ana_matrix *m, const struct ana_matrix *spac
 			ids[i] = docs[i];
 		for (size_t i = 0; i < ns; i++)
 			if (fit.assign[i] >= 0) {
-				sids[nsv] = docs[i * step];
+				sids[nsv] = srows[i];
 				sa[nsv++] = fit.assign[i];
 			}
 		if (ana_dmm_place(&all_words, sids, nsv, sa, k, ids, n, place) != 0)
@@ -1807,10 +1791,10 @@ out:
 		ana_clustering_release(sub);
 	ana_clustering_release(&fit);
 	ana_matrix_release(&smp);
-	ana_matrix_release(&sw);
 	free(mu);
 	free(x);
 	free(ids);
+	free(srows);
 	free(sids);
 	free(sa);
 	free(place);
@@ -2316,7 +2300,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		uint32_t a, b;
 		pair_col[c] = (uint8_t)ana_text_pair_parts(st.tx, m.term_stem[c], &a, &b);
 	}
-	struct ana_words words = {&m, pair_col};
+	struct ana_words words = {&m, pair_col, NULL};
 	if (ana_kmeans(rc == 0 ? &lsa : &m, rc == 0 ? &words : NULL, k, seed, 2, &cl) != 0)
 		goto nomem;
 	t_kmeans = ana_now();
@@ -2547,7 +2531,6 @@ out:
 	ana_idmap_release(&st.group_of);
 	ana_idmap_release(&st.pairs);
 	ana_intern_release(&st.prev_ids);
-
 	free(st.groups);
 	free(st.items);
 	ana_arena_release(&st.arena);

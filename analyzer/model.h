@@ -145,12 +145,14 @@ struct ana_clustering {
 	float *centroid;  /* k x n_terms, L2-normalised */
 	double objective;
 };
-/* The words a clustering is refined on: sparse term rows of the same documents, and
- * the columns to leave out (skip[c] 1; skip NULL reads all). Bigrams are left out: they
+/* The words a clustering is refined on: sparse term rows of the same documents (row
+ * rows[d] of m for document d of the clustered matrix; rows NULL: row d), and the
+ * columns to leave out (skip[c] 1; skip NULL reads all). Bigrams are left out: they
  * repeat their own words, which the mixture's independent draws would count twice. */
 struct ana_words {
 	const struct ana_matrix *m;
 	const uint8_t *skip;
+	const size_t *rows;
 };
 /* Spherical k-means: per restart (ANA_KMEANS_RESTARTS), k-means++ seeds k *
  * ANA_KMEANS_OVER centres, whose clusters merge average-link down to k before the
@@ -165,8 +167,8 @@ struct ana_words {
  * the work pays for it). 0 or CORE_ENOMEM. */
 int ana_kmeans(const struct ana_matrix *m, const struct ana_words *words, int k, uint64_t seed,
 	       int threads, struct ana_clustering *out);
-/* Places docs[0..n) (rows of words->m) by the Dirichlet multinomial mixture of a fitted
- * sample: rows sample[0..ns) of words->m in clusters sample_assign (0..k-1). assign[i]
+/* Places documents docs[0..n) by the Dirichlet multinomial mixture of a fitted sample:
+ * documents sample[0..ns) in clusters sample_assign (0..k-1). assign[i]
  * gets the cluster of highest posterior, -1 for a document with no word the sample
  * has. 0 or CORE_ENOMEM. */
 int ana_dmm_place(const struct ana_words *words, const size_t *sample, size_t ns,

@@ -2,8 +2,9 @@
  * k-means++ seeding from a seeded PRNG, over-clustering merged average-link, restarts
  * of which the consensus one wins, a bounded fit sample, two threads for assignment.
  * Given the documents' words, a Dirichlet multinomial mixture refines each restart's
- * clusters before and after the merge. Every loop runs in document order, every tie goes to the lower index and the thread
- * split is fixed, so a seed and an input give one answer. */
+ * clusters before and after the merge. Every loop runs in document order, every tie
+ * goes to the lower index and the thread split is fixed, so a seed and an input give
+ * one answer. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -426,6 +427,12 @@ static void dmm_words_release(struct dmm_words *w)
 	memset(w, 0, sizeof(*w));
 }
 
+/* The row of words->m that holds document d's words. */
+static size_t words_row(const struct ana_words *words, size_t d)
+{
+	return words->rows ? words->rows[d] : d;
+}
+
 static int dmm_words_build(const struct ana_words *words, const size_t *docs, size_t n,
 			   struct dmm_words *w)
 {
@@ -436,7 +443,7 @@ static int dmm_words_build(const struct ana_words *words, const size_t *docs, si
 	int rc = CORE_ENOMEM;
 
 	for (size_t i = 0; i < n; i++)
-		nnz += t->row[docs[i] + 1] - t->row[docs[i]];
+		nnz += t->row[words_row(words, docs[i]) + 1] - t->row[words_row(words, docs[i])];
 	w->row = malloc((n + 1) * sizeof(*w->row));
 	w->col = malloc((nnz ? nnz : 1) * sizeof(*w->col));
 	w->log_beta = malloc((n + 1) * sizeof(*w->log_beta));
@@ -452,8 +459,9 @@ static int dmm_words_build(const struct ana_words *words, const size_t *docs, si
 	w->n = n;
 	nnz = 0;
 	for (size_t i = 0; i < n; i++) {
+		size_t r = words_row(words, docs[i]);
 		w->row[i] = nnz;
-		for (size_t j = t->row[docs[i]]; j < t->row[docs[i] + 1]; j++) {
+		for (size_t j = t->row[r]; j < t->row[r + 1]; j++) {
 			uint32_t c = t->col[j];
 			if (words->skip && words->skip[c])
 				continue;
@@ -737,22 +745,25 @@ out:
 	return NULL;
 }
 
-/* Places docs[0..n) (rows of t) by the mixture q counts (words w): z[i] is the cluster
+/* Places docs[0..n) by the mixture q counts (the sample's words w): z[i] is the cluster
  * of highest posterior, -1 for a document with no word w has. 0 or CORE_ENOMEM. */
-static int dmm_place_rows(struct dmm *q, const struct dmm_words *w, const struct ana_matrix *t,
-			  int k, const size_t *docs, size_t n, int *z)
+static int dmm_place_rows(struct dmm *q, const struct dmm_words *w,
+			  const struct ana_words *words, int k, const size_t *docs, size_t n, int *z)
 {
+	const struct ana_matrix *t = words->m;
 	size_t max_row = 0;
 	uint32_t *col;
 
-	for (size_t i = 0; i < n; i++)
-		if (t->row[docs[i] + 1] - t->row[docs[i]] > max_row)
-			max_row = t->row[docs[i] + 1] - t->row[docs[i]];
+	for (size_t i = 0; i < n; i++) {
+		size_t r = words_row(words, docs[i]);
+		if (t->row[r + 1] - t->row[r] > max_row)
+			max_row = t->row[r + 1] - t->row[r];
+	}
 	if (!(col = malloc((max_row ? max_row : 1) * sizeof(*col))))
 		return CORE_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		size_t len = 0;
-		for (size_t j = t->row[docs[i]]; j < t->row[docs[i] + 1]; j++)
+		size_t len = 0, r = words_row(words, docs[i]);
+		for (size_t j = t->row[r]; j < t->row[r + 1]; j++)
 			if (w->map[t->col[j]] != ANA_NOID)
 				col[len++] = w->map[t->col[j]];
 		z[i] = len ? dmm_best(q, k, col, len) : -1;
@@ -777,7 +788,7 @@ static int place_rest(const struct ana_matrix *m, const struct ana_words *words,
 		return CORE_ENOMEM;
 	}
 	dmm_count(&q, k, fit_assign);
-	if (dmm_place_rows(&q, w, words->m, k, docs, n, z) != 0)
+	if (dmm_place_rows(&q, w, words, k, docs, n, z) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		if (z[i] < 0)
@@ -808,7 +819,7 @@ int ana_dmm_place(const struct ana_words *words, const size_t *sample, size_t ns
 	if (dmm_words_build(words, sample, ns, &w) != 0 || dmm_init(&q, &w, k) != 0)
 		goto out;
 	dmm_count(&q, k, sample_assign);
-	rc = dmm_place_rows(&q, &w, words->m, k, docs, n, assign);
+	rc = dmm_place_rows(&q, &w, words, k, docs, n, assign);
 out:
 	dmm_release(&q);
 	dmm_words_release(&w);

@@ -984,7 +984,7 @@ static void kmeans_refined_by_words(void **state)
 	uint8_t bigram[24];
 	struct ana_matrix space = {N, 2, srow, NULL, sval, NULL};
 	struct ana_matrix terms = {N, 24, trow, tcol, tval, NULL};
-	struct ana_words words = {&terms, bigram}, all_columns = {&terms, NULL};
+	struct ana_words words = {&terms, bigram, NULL}, all_columns = {&terms, NULL, NULL};
 
 	for (size_t c = 0; c < 24; c++)
 		bigram[c] = c >= 12;
@@ -1034,7 +1034,7 @@ static void kmeans_words_place_the_rest(void **state)
 	words_fixture(n, srow, sval, trow, tcol, tval);
 	struct ana_matrix space = {n, 2, srow, NULL, sval, NULL};
 	struct ana_matrix terms = {n, 24, trow, tcol, tval, NULL};
-	struct ana_words words = {&terms, bigram};
+	struct ana_words words = {&terms, bigram, NULL};
 	struct ana_clustering cl;
 
 	assert_int_equal(ana_kmeans(&space, &words, 2, 5, 2, &cl), 0);
@@ -1065,7 +1065,7 @@ static void dmm_place_by_words(void **state)
 	for (size_t i = 0; i < 13; i++)
 		val[i] = 1.0f;
 	struct ana_matrix terms = {8, 6, row, col, val, NULL};
-	struct ana_words words = {&terms, bigram};
+	struct ana_words words = {&terms, bigram, NULL};
 	size_t sample[] = {0, 1, 2, 3}, docs[] = {4, 5, 6, 7, 0, 2};
 	int sample_assign[] = {0, 0, 1, 1}, placed[6];
 
@@ -1076,6 +1076,14 @@ static void dmm_place_by_words(void **state)
 	assert_int_equal(placed[3], -1); /* an unseen word */
 	assert_int_equal(placed[4], 0);  /* sample documents land where they were */
 	assert_int_equal(placed[5], 1);
+
+	/* The same documents numbered otherwise, their rows given by words.rows (as the
+	 * subtheme splits number their sample). */
+	size_t rows[] = {4, 5, 6, 7, 0, 1, 2, 3}, sample2[] = {4, 5, 6, 7}, docs2[] = {0, 1, 2, 3, 4, 6};
+	int placed2[6];
+	words.rows = rows;
+	assert_int_equal(ana_dmm_place(&words, sample2, 4, sample_assign, 2, docs2, 6, placed2), 0);
+	assert_memory_equal(placed2, placed, sizeof(placed));
 }
 
 /* ---------------------------------------------------------------- sib200 evaluation */
