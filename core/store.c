@@ -342,22 +342,20 @@ void core_db_rollback(struct core_db *db)
 
 /* ---------------------------------------------------------------- binding helpers */
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
+/* s or NULL as parameter i; keep SQLITE_STATIC for a string that outlives the
+ * statement's next step (SQLite then skips its copy: the save binds a few hundred
+ * thousand), SQLITE_TRANSIENT for any other. */
+static void bind_str(sqlite3_stmt *st, int i, const char *s, sqlite3_destructor_type keep)
 {
 	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, s, -1, keep);
 	else
 		sqlite3_bind_null(st, i);
 }
 
-/* The same for a string that outlives the statement's next step (SQLite skips its
- * copy: the save binds a few hundred thousand). */
-static void bind_static(sqlite3_stmt *st, int i, const char *s)
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
+	bind_str(st, i, s, SQLITE_TRANSIENT);
 }
 
 static char *col_dup(sqlite3_stmt *st, int i)
@@ -1329,11 +1327,11 @@ static int save_results(struct core_db *db, struct core_run *run, struct core_er
 		sqlite3_reset(it);
 		sqlite3_bind_int64(it, 1, run->id);
 		sqlite3_bind_int64(it, 2, r->item_id);
-		bind_static(it, 3, r->lang[0] ? r->lang : NULL);
-		bind_static(it, 4, r->theme[0] ? r->theme : NULL);
-		bind_static(it, 5, r->campaign[0] ? r->campaign : NULL);
+		bind_str(it, 3, r->lang[0] ? r->lang : NULL, SQLITE_STATIC);
+		bind_str(it, 4, r->theme[0] ? r->theme : NULL, SQLITE_STATIC);
+		bind_str(it, 5, r->campaign[0] ? r->campaign : NULL, SQLITE_STATIC);
 		sqlite3_bind_double(it, 6, r->theme_score);
-		bind_static(it, 7, r->subtheme && *r->subtheme ? r->subtheme : NULL);
+		bind_str(it, 7, r->subtheme && *r->subtheme ? r->subtheme : NULL, SQLITE_STATIC);
 		if (sqlite3_step(it) != SQLITE_DONE) {
 			rc = db_fail(db, err, "cannot store item results");
 			break;
@@ -1343,11 +1341,11 @@ static int save_results(struct core_db *db, struct core_run *run, struct core_er
 			sqlite3_reset(st);
 			sqlite3_bind_int64(st, 1, run->id);
 			sqlite3_bind_int64(st, 2, r->item_id);
-			bind_static(st, 3, s->code);
-			bind_static(st, 4, core_stance_name(s->stance));
+			bind_str(st, 3, s->code, SQLITE_STATIC);
+			bind_str(st, 4, core_stance_name(s->stance), SQLITE_STATIC);
 			sqlite3_bind_double(st, 5, s->score);
-			bind_static(st, 6, core_origin_name(s->origin));
-			bind_static(st, 7, s->evidence);
+			bind_str(st, 6, core_origin_name(s->origin), SQLITE_STATIC);
+			bind_str(st, 7, s->evidence, SQLITE_STATIC);
 			if (sqlite3_step(st) != SQLITE_DONE) {
 				rc = db_fail(db, err, "cannot store stances");
 				break;
@@ -1362,9 +1360,9 @@ out:
 
 /* Per-item results of old runs are bulk that nothing reads; their themes stay for
  * carrying theme identity and review decisions across runs. Pruned before the new
- * rows go in, so those reuse the freed pages instead of growing the file. */
-/* On connection h (the store's, or the pruning thread's own): SQLITE_OK or the
- * failing result code. */
+ * rows go in, so those reuse the freed pages instead of growing the file. On
+ * connection h (the store's, or the pruning thread's own): SQLITE_OK or the failing
+ * result code. */
 static int prune_runs(sqlite3 *h, int64_t keep_from)
 {
 	static const char *const prune[] = {
