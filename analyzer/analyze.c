@@ -1840,8 +1840,7 @@ static int build_subthemes(struct state *st, const struct ana_matrix *m,
 	size_t *start = calloc(n_top + 2, sizeof(*start));
 	struct ana_clustering *subs = calloc(n_top ? n_top : 1, sizeof(*subs));
 	struct split_job jobs[2];
-	pthread_t th;
-	int rc = CORE_ENOMEM, threaded = 0;
+	int rc = CORE_ENOMEM;
 
 	if (!docs || !start || !subs)
 		goto out;
@@ -1858,12 +1857,7 @@ static int build_subthemes(struct state *st, const struct ana_matrix *m,
 	for (int k = 0; k < 2; k++)
 		jobs[k] = (struct split_job){m, space, skip, docs, start, n_top, (size_t)k, 2, seed, subs,
 					    0};
-	threaded = pthread_create(&th, NULL, split_range, &jobs[1]) == 0;
-	if (!threaded)
-		jobs[0].step = 1;
-	split_range(&jobs[0]);
-	if (threaded)
-		pthread_join(th, NULL);
+	ana_two_halves(split_range, &jobs[0], &jobs[1], 1);
 	if (jobs[0].rc || jobs[1].rc)
 		goto out;
 	for (size_t t = 0; t < n_top; t++) {
