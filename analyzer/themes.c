@@ -407,13 +407,16 @@ static double partition_nmi(const int *a, const int *b, size_t n, int k, double 
 /* The words of the fitted documents (docs[i] -> row i), columns renumbered 0..V-1 in
  * the order they first occur, so that the counts below are as large as the sample's
  * vocabulary, not the whole input's. Columns marked in skip are left out. Counts of
- * documents never exceed n, so their logarithms come from tables. */
+ * documents never exceed n, nor counts of words the row total, so their logarithms
+ * come from tables. */
 struct dmm_words {
 	size_t n, V;
 	size_t *row;
 	uint32_t *col;
 	float *log_beta;   /* [c] = log(c + beta), c = 0..n */
 	double *log_alpha; /* [c] = log(c + alpha) */
+	double *log_vb;    /* [c] = log(c + V beta), c = 0..row[n] */
+	double *half_vb;   /* [c] = 0.5 / (c + V beta) */
 	uint32_t *map;     /* per column of the term rows: its number, or ANA_NOID */
 };
 
@@ -423,6 +426,8 @@ static void dmm_words_release(struct dmm_words *w)
 	free(w->col);
 	free(w->log_beta);
 	free(w->log_alpha);
+	free(w->log_vb);
+	free(w->half_vb);
 	free(w->map);
 	memset(w, 0, sizeof(*w));
 }
@@ -471,6 +476,15 @@ static int dmm_words_build(const struct ana_words *words, const size_t *docs, si
 		}
 	}
 	w->row[n] = nnz;
+	w->log_vb = malloc((nnz + 1) * sizeof(*w->log_vb));
+	w->half_vb = malloc((nnz + 1) * sizeof(*w->half_vb));
+	if (!w->log_vb || !w->half_vb)
+		goto out;
+	double vb = (double)w->V * ANA_DMM_BETA;
+	for (size_t c = 0; c <= nnz; c++) {
+		w->log_vb[c] = log((double)c + vb);
+		w->half_vb[c] = 0.5 / ((double)c + vb);
+	}
 	rc = 0;
 out:
 	if (rc)
@@ -484,7 +498,6 @@ out:
 struct dmm {
 	const struct dmm_words *w;
 	int kmax;
-	double vb;   /* V * beta */
 	uint32_t *nzw, *nz, *mz; /* nzw word by word, kmax clusters each */
 	float *lw;   /* log(nzw + beta), laid out as nzw */
 	double *lnz; /* log(nz + V beta) */
@@ -513,7 +526,6 @@ static int dmm_init(struct dmm *q, const struct dmm_words *w, int kmax)
 	memset(q, 0, sizeof(*q));
 	q->w = w;
 	q->kmax = kmax;
-	q->vb = (double)w->V * ANA_DMM_BETA;
 	q->nzw = malloc(cells * sizeof(*q->nzw));
 	q->lw = malloc(cells * sizeof(*q->lw));
 	q->nz = malloc((size_t)kmax * sizeof(*q->nz));
@@ -541,8 +553,8 @@ static void dmm_move(struct dmm *q, size_t i, int z, int sign)
 		q->mz[z]--;
 		q->nz[z] -= len;
 	}
-	q->lnz[z] = log((double)q->nz[z] + q->vb);
-	q->hnz[z] = 0.5 / ((double)q->nz[z] + q->vb);
+	q->lnz[z] = w->log_vb[q->nz[z]];
+	q->hnz[z] = w->half_vb[q->nz[z]];
 	q->lmz[z] = w->log_alpha[q->mz[z]];
 	for (size_t j = w->row[i]; j < w->row[i + 1]; j++) {
 		size_t x = (size_t)w->col[j] * (size_t)q->kmax + (size_t)z;
@@ -569,13 +581,14 @@ static void dmm_count(struct dmm *q, int k, const int *assign)
 	for (size_t x = 0; x < K * V; x++)
 		q->lw[x] = w->log_beta[q->nzw[x]];
 	for (int z = 0; z < k; z++) {
-		q->lnz[z] = log((double)q->nz[z] + q->vb);
-		q->hnz[z] = 0.5 / ((double)q->nz[z] + q->vb);
+		q->lnz[z] = w->log_vb[q->nz[z]];
+		q->hnz[z] = w->half_vb[q->nz[z]];
 		q->lmz[z] = w->log_alpha[q->mz[z]];
 	}
 }
 
 /* The cluster (of k) of highest posterior for a document of words col[0..len). */
+ANA_SIMD_CLONES
 static int dmm_best(struct dmm *q, int k, const uint32_t *col, size_t len)
 {
 	size_t K = (size_t)q->kmax;
