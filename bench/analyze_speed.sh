@@ -2,10 +2,13 @@
 # bench/analyze_speed.sh [N...]: times `inspraak analyze` on N synthetic reactions
 # (default 10000 100000 1000000, from bench/gen_items.py) with peak memory from
 # /usr/bin/time -v, and prints each stage's cost (the analysis's debug line). With
-# PEER=1 it also times the scikit-learn peer of issue 5 on the same texts (needs
-# python3-sklearn and python3-snowballstemmer). Env: INSPRAAK (binary; default a
-# release build in build-release), DATA (where generated CSVs are kept between runs),
-# PEER_PYTHON (default /usr/bin/python3, which sees the Debian packages).
+# PEER=1 it also times the scikit-learn peer of issue 5 on the same texts: the issue's
+# (uni- and bigrams), then a lighter one without bigrams. The peer needs
+# python3-sklearn and python3-snowballstemmer, and python3-stemmer for the C stemmers
+# (without it every word is stemmed in Python, some twenty times slower). Env: INSPRAAK
+# (binary; default a release build in build-release), DATA (where generated CSVs are
+# kept between runs), PEER_PYTHON (default /usr/bin/python3, which sees the Debian
+# packages).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${INSPRAAK:-}" ]; then
@@ -49,12 +52,18 @@ for n in "${sizes[@]}"; do
 		grep -o 'reading pass.*' "$W/err" | sed 's/^/    /'
 	done
 	if [ "${PEER:-0}" = 1 ]; then
-		load=$(uptime | sed 's/.*load average: //')
-		/usr/bin/time -v "${PEER_PYTHON:-/usr/bin/python3}" "$ROOT/bench/analyze_peer.py" "$csv" 20 >"$W/out" 2>"$W/err" ||
-			{ cat "$W/err" >&2; exit 1; }
-		t=$(secs "$(field "$W/err" 'Elapsed \\(wall clock\\)')")
-		kb=$(field "$W/err" 'Maximum resident set size')
-		printf 'sklearn  %8s items       : %7.2f s  %6.0f MiB  (load %s)\n' "$n" "$t" \
-			"$(echo "$kb / 1024" | bc -l)" "$load"
+		"${PEER_PYTHON:-/usr/bin/python3}" -c 'import Stemmer' 2>/dev/null ||
+			echo "note: python3-stemmer is missing: the peer stems in pure Python" >&2
+		# The issue's peer (uni- and bigrams), then the lighter one without bigrams.
+		for variant in "" --unigrams; do
+			load=$(uptime | sed 's/.*load average: //')
+			/usr/bin/time -v "${PEER_PYTHON:-/usr/bin/python3}" "$ROOT/bench/analyze_peer.py" \
+				"$csv" 20 $variant >"$W/out" 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
+			t=$(secs "$(field "$W/err" 'Elapsed \\(wall clock\\)')")
+			kb=$(field "$W/err" 'Maximum resident set size')
+			printf 'sklearn  %8s items       : %7.2f s  %6.0f MiB  (%s; load %s)\n' "$n" "$t" \
+				"$(echo "$kb / 1024" | bc -l)" \
+				"$([ -z "$variant" ] && echo "uni- and bigrams" || echo "unigrams only")" "$load"
+		done
 	fi
 done
