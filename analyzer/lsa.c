@@ -214,7 +214,7 @@ int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 {
 	size_t n = m->n_docs, V = m->n_terms, s = 0;
 	size_t *rows = NULL;
-	double *y = NULL, *z = NULL, *c = NULL, *w = NULL, *ev = NULL, *basis = NULL;
+	double *y = NULL, *z = NULL, *c = NULL, *w = NULL, *ev = NULL, *bj = NULL;
 	float *basis_f = NULL;
 	int rc = CORE_ENOMEM;
 
@@ -244,8 +244,9 @@ int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 	c = malloc((size_t)r * r * sizeof(*c));
 	w = malloc((size_t)r * sizeof(*w));
 	ev = malloc((size_t)r * r * sizeof(*ev));
-	basis = calloc(V * (size_t)r, sizeof(*basis));
-	if (!y || !z || !c || !w || !ev || !basis)
+	bj = malloc((size_t)r * sizeof(*bj));
+	basis_f = malloc(V * (size_t)r * sizeof(*basis_f));
+	if (!y || !z || !c || !w || !ev || !bj || !basis_f)
 		goto out;
 
 	struct ana_rng rng;
@@ -294,7 +295,7 @@ int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 		}
 	/* basis[j][o] = sum_b z[j][b] ev[b][order[o]] / sv: the columns scaled and put in
 	 * order first, so the inner loop runs along a row of each (vectorised, no
-	 * running sum to wait on). */
+	 * running sum to wait on). A row is summed in doubles, then kept as floats. */
 	double *evs = c; /* C is spent: r x rr, column o = eigenvector order[o] / its sv */
 	for (int b = 0; b < r; b++)
 		for (int o = 0; o < rr; o++) {
@@ -303,22 +304,20 @@ int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 			evs[b * rr + o] = sv == 0.0 ? 0.0 : ev[b * r + a] / sv;
 		}
 	for (size_t j = 0; j < V; j++) {
-		double *bj = basis + j * rr;
+		for (int o = 0; o < rr; o++)
+			bj[o] = 0.0;
 		for (int b = 0; b < r; b++) {
 			double zb = z[j * r + b];
 			const double *e = evs + b * rr;
 			for (int o = 0; o < rr; o++)
 				bj[o] += zb * e[o];
 		}
+		for (int o = 0; o < rr; o++)
+			basis_f[j * rr + o] = (float)bj[o];
 	}
 	r = rr;
 	free(z);
 	z = NULL;
-	basis_f = malloc(V * (size_t)r * sizeof(*basis_f));
-	if (!basis_f)
-		goto out;
-	for (size_t i = 0; i < V * (size_t)r; i++)
-		basis_f[i] = (float)basis[i];
 
 	/* Every row, projected and L2-normalised, as a dense matrix in CSR form. */
 	size_t nnz = nonempty * (size_t)r;
@@ -347,7 +346,7 @@ out:
 	free(c);
 	free(w);
 	free(ev);
-	free(basis);
+	free(bj);
 	free(basis_f);
 	if (rc)
 		ana_matrix_release(out);
