@@ -1806,7 +1806,8 @@ struct split_job {
 	const uint8_t *skip;       /* columns the mixture leaves out (bigrams) */
 	const uint32_t *docs;      /* members of all themes, theme by theme */
 	const size_t *start;       /* per theme: its first member in docs; n_top + 1 */
-	size_t n_top, first, step;
+	size_t n_top;
+	atomic_size_t *next;       /* the next theme to split, shared by both jobs */
 	uint64_t seed;
 	struct ana_clustering *subs; /* per theme */
 	int rc;
@@ -1816,7 +1817,7 @@ static void *split_range(void *arg)
 {
 	struct split_job *j = arg;
 
-	for (size_t t = j->first; t < j->n_top && !j->rc; t += j->step) {
+	for (size_t t; !j->rc && (t = atomic_fetch_add(j->next, 1)) < j->n_top;) {
 		size_t n = j->start[t + 1] - j->start[t];
 		if (n >= ANA_SUB_MIN_DOCS)
 			j->rc = split_theme(j->m, j->space, j->skip, j->docs + j->start[t], n,
@@ -1827,8 +1828,9 @@ static void *split_range(void *arg)
 
 /* Subthemes of each of the first n_top themes of run, appended to run->themes;
  * parent_of[t] receives each new theme's parent index, sub_of_doc each document's
- * subtheme (-1 none). The splits run in two threads (each theme on its own, seeded by
- * its rank); labels are then chosen in theme order, so they stay unique the same way
+ * subtheme (-1 none). The splits run in two threads, each taking the next theme left
+ * (each theme on its own, seeded by its rank, so which thread splits it does not
+ * matter); labels are then chosen in theme order, so they stay unique the same way
  * every time. 0 or CORE_ENOMEM. */
 static int build_subthemes(struct state *st, const struct ana_matrix *m,
 			   const struct ana_matrix *space, const uint8_t *skip,
@@ -1840,8 +1842,10 @@ static int build_subthemes(struct state *st, const struct ana_matrix *m,
 	size_t *start = calloc(n_top + 2, sizeof(*start));
 	struct ana_clustering *subs = calloc(n_top ? n_top : 1, sizeof(*subs));
 	struct split_job jobs[2];
+	atomic_size_t next;
 	int rc = CORE_ENOMEM;
 
+	atomic_init(&next, 0);
 	if (!docs || !start || !subs)
 		goto out;
 	for (size_t d = 0; d < m->n_docs; d++) {
@@ -1855,8 +1859,7 @@ static int build_subthemes(struct state *st, const struct ana_matrix *m,
 		if (theme_of_doc[d] >= 0)
 			docs[start[theme_of_doc[d] + 1]++] = (uint32_t)d;
 	for (int k = 0; k < 2; k++)
-		jobs[k] = (struct split_job){m, space, skip, docs, start, n_top, (size_t)k, 2, seed, subs,
-					    0};
+		jobs[k] = (struct split_job){m, space, skip, docs, start, n_top, &next, seed, subs, 0};
 	ana_two_halves(split_range, &jobs[0], &jobs[1], 1);
 	if (jobs[0].rc || jobs[1].rc)
 		goto out;
