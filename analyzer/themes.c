@@ -587,10 +587,14 @@ static void dmm_count(struct dmm *q, int k, const int *assign)
 	}
 }
 
-/* The cluster (of k) of highest posterior for a document of words col[0..len). */
+/* The cluster (of k) of highest posterior for a document of words col[0..len). With
+ * z0 >= 0 the document is one of cluster z0's, scored as if it had left it (dmm_move
+ * -1) without changing the counts: z0's terms are taken one lower, the same values
+ * summed in the same order, so the choice is the one the move would give. */
 ANA_SIMD_CLONES
-static int dmm_best(struct dmm *q, int k, const uint32_t *col, size_t len)
+static int dmm_best(struct dmm *q, int k, const uint32_t *col, size_t len, int z0)
 {
+	const struct dmm_words *w = q->w;
 	size_t K = (size_t)q->kmax;
 	float *sc = q->sc;
 	double dl = (double)len, best = -INFINITY;
@@ -605,8 +609,20 @@ static int dmm_best(struct dmm *q, int k, const uint32_t *col, size_t len)
 		for (int z = 0; z < k; z++)
 			sc[z] += lz[z];
 	}
+	if (z0 >= 0) {
+		float s0 = 0.0f;
+		for (size_t j = 0; j < len; j++)
+			s0 += w->log_beta[q->nzw[(size_t)col[j] * K + (size_t)z0] - 1];
+		sc[z0] = s0;
+	}
 	for (int z = 0; z < k; z++) {
-		double v = q->lmz[z] + sc[z] - dl * q->lnz[z] - dl * (dl - 1.0) * q->hnz[z];
+		double lm = q->lmz[z], ln = q->lnz[z], hn = q->hnz[z];
+		if (z == z0) {
+			lm = w->log_alpha[q->mz[z] - 1];
+			ln = w->log_vb[q->nz[z] - len];
+			hn = w->half_vb[q->nz[z] - len];
+		}
+		double v = lm + sc[z] - dl * ln - dl * (dl - 1.0) * hn;
 		if (v > best) {
 			best = v;
 			bz = z;
@@ -635,10 +651,13 @@ static void dmm_refine(struct dmm *q, int k, int *assign)
 			int z0 = assign[i], bz;
 			if (q->mz[z0] == 1)
 				continue;
-			dmm_move(q, i, z0, -1);
-			bz = dmm_best(q, k, w->col + w->row[i], w->row[i + 1] - w->row[i]);
-			moved += bz != z0;
+			/* A document that stays (most, once the sweeps settle) moves no counts. */
+			bz = dmm_best(q, k, w->col + w->row[i], w->row[i + 1] - w->row[i], z0);
+			if (bz == z0)
+				continue;
+			moved++;
 			assign[i] = bz;
+			dmm_move(q, i, z0, -1);
 			dmm_move(q, i, bz, 1);
 		}
 		if (moved * 1000 <= n)
@@ -779,7 +798,7 @@ static int dmm_place_rows(struct dmm *q, const struct dmm_words *w,
 		for (size_t j = t->row[r]; j < t->row[r + 1]; j++)
 			if (w->map[t->col[j]] != ANA_NOID)
 				col[len++] = w->map[t->col[j]];
-		z[i] = len ? dmm_best(q, k, col, len) : -1;
+		z[i] = len ? dmm_best(q, k, col, len, -1) : -1;
 	}
 	free(col);
 	return 0;
