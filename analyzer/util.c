@@ -81,24 +81,26 @@ void ana_intern_release(struct ana_intern *in)
 	free(in->slots);
 	free(in->chars);
 	free(in->off);
-	free(in->hash);
 	memset(in, 0, sizeof(*in));
 }
 
+/* A slot holds the hash beside the id, so a probe that meets another word's slot
+ * reads nothing else, and a lookup goes to the strings only for its own hash. */
 static uint32_t lookup(const struct ana_intern *in, const char *s, size_t len, uint32_t h,
 		       size_t *slot)
 {
 	size_t mask = in->n_slots - 1;
 	size_t i = h & mask;
+	uint64_t want = (uint64_t)h << 32;
 
 	for (;;) {
-		uint32_t v = in->slots[i];
+		uint64_t v = in->slots[i];
 		if (v == 0) {
 			*slot = i;
 			return ANA_NOID;
 		}
-		uint32_t id = v - 1;
-		if (in->hash[id] == h) {
+		if ((v & 0xffffffff00000000u) == want) {
+			uint32_t id = (uint32_t)v - 1;
 			const char *t = in->chars + in->off[id];
 			if (strncmp(t, s, len) == 0 && t[len] == '\0')
 				return id;
@@ -109,15 +111,18 @@ static uint32_t lookup(const struct ana_intern *in, const char *s, size_t len, u
 
 static int rehash(struct ana_intern *in, size_t n_slots)
 {
-	uint32_t *slots = calloc(n_slots, sizeof(*slots));
+	uint64_t *slots = calloc(n_slots, sizeof(*slots));
 
 	if (!slots)
 		return CORE_ENOMEM;
-	for (uint32_t id = 0; id < in->n; id++) {
-		size_t i = in->hash[id] & (n_slots - 1);
+	for (size_t o = 0; o < in->n_slots; o++) {
+		uint64_t v = in->slots[o];
+		if (!v)
+			continue;
+		size_t i = (v >> 32) & (n_slots - 1);
 		while (slots[i])
 			i = (i + 1) & (n_slots - 1);
-		slots[i] = id + 1;
+		slots[i] = v;
 	}
 	free(in->slots);
 	in->slots = slots;
@@ -147,7 +152,7 @@ uint32_t ana_intern_get(const struct ana_intern *in, const char *s, size_t len)
 uint32_t ana_intern_put(struct ana_intern *in, const char *s, size_t len, int *is_new)
 {
 	uint32_t h = str_hash(s, len);
-	size_t slot;
+	size_t slot = 0;
 
 	if (is_new)
 		*is_new = 0;
@@ -164,15 +169,12 @@ uint32_t ana_intern_put(struct ana_intern *in, const char *s, size_t len, int *i
 		lookup(in, s, len, h, &slot);
 	}
 	if (in->n == in->cap) {
-		size_t cap = in->cap, cap2 = in->cap;
-		void *off = in->off, *hash = in->hash;
+		size_t cap = in->cap;
+		void *off = in->off;
 		if (ana_grow(&off, &cap, (size_t)in->n + 1, sizeof(uint64_t)) != 0)
 			return ANA_NOID;
 		in->off = off;
-		if (ana_grow(&hash, &cap2, (size_t)in->n + 1, sizeof(uint32_t)) != 0)
-			return ANA_NOID;
-		in->hash = hash;
-		in->cap = (uint32_t)(cap < cap2 ? cap : cap2);
+		in->cap = (uint32_t)cap;
 	}
 	if (in->chars_len + len + 1 > in->chars_cap) {
 		void *chars = in->chars;
@@ -184,9 +186,8 @@ uint32_t ana_intern_put(struct ana_intern *in, const char *s, size_t len, int *i
 	in->chars[in->chars_len + len] = '\0';
 	id = in->n++;
 	in->off[id] = in->chars_len;
-	in->hash[id] = h;
 	in->chars_len += len + 1;
-	in->slots[slot] = id + 1;
+	in->slots[slot] = (uint64_t)h << 32 | (uint64_t)(id + 1);
 	if (is_new)
 		*is_new = 1;
 	return id;

@@ -34,12 +34,11 @@ void ana_arena_release(struct ana_arena *a);
 /* ---- interner: distinct strings get ids 0, 1, 2... in order of first insertion */
 #define ANA_NOID UINT32_MAX
 struct ana_intern {
-	uint32_t *slots;  /* open addressing: id + 1, 0 = empty */
+	uint64_t *slots;  /* open addressing: hash << 32 | (id + 1), 0 = empty */
 	size_t n_slots;   /* power of two */
 	char *chars;      /* all strings, each NUL-terminated */
 	size_t chars_len, chars_cap;
 	uint64_t *off;    /* per id: offset into chars */
-	uint32_t *hash;   /* per id: hash, for rehashing without rereading */
 	uint32_t n, cap;  /* ids in use */
 };
 void ana_intern_init(struct ana_intern *in);
