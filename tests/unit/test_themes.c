@@ -942,8 +942,10 @@ static void subthemes_split_sub_subjects(void **state)
  * also has four bigram columns of its half (12-17, 18-23), outnumbering its three words.
  * Rows of WF_ROW columns; space and terms point into the caller's arrays. */
 enum { WF_WORDS = 3, WF_ROW = 7 };
-static void words_fixture(size_t n, size_t *srow, float *sval, size_t *trow, uint32_t *tcol,
-			  float *tval)
+
+/* The semantic space of the fixtures below: two dimensions, rows of the first half near
+ * the one axis, of the second half near the other. */
+static void halves_space(size_t n, size_t *srow, float *sval)
 {
 	for (size_t i = 0; i < n; i++) {
 		double a = i < n / 2 ? 1.0 : 0.2 + 0.001 * (double)(i % 7);
@@ -951,6 +953,15 @@ static void words_fixture(size_t n, size_t *srow, float *sval, size_t *trow, uin
 		srow[i] = 2 * i;
 		sval[2 * i] = (float)(a / sqrt(a * a + b * b));
 		sval[2 * i + 1] = (float)(b / sqrt(a * a + b * b));
+	}
+	srow[n] = 2 * n;
+}
+
+static void words_fixture(size_t n, size_t *srow, float *sval, size_t *trow, uint32_t *tcol,
+			  float *tval)
+{
+	halves_space(n, srow, sval);
+	for (size_t i = 0; i < n; i++) {
 		trow[i] = WF_ROW * i;
 		uint32_t base = (i < n / 2) != (i % 4 == 3) ? 0 : 6, r = (uint32_t)i % 6;
 		uint32_t half = i < n / 2 ? 12 : 18;
@@ -967,7 +978,6 @@ static void words_fixture(size_t n, size_t *srow, float *sval, size_t *trow, uin
 			tval[WF_ROW * i + (size_t)x] = (float)(1.0 / sqrt((double)WF_ROW));
 		}
 	}
-	srow[n] = 2 * n;
 	trow[n] = WF_ROW * n;
 }
 
@@ -1048,6 +1058,62 @@ static void kmeans_words_place_the_rest(void **state)
 	free(sval);
 	free(tval);
 	free(tcol);
+}
+
+/* The mixture judges a document as if it had left its cluster. Document 0 lies in the
+ * first half of the semantic space but has one word only, word 12, which no other
+ * document of that half has and the last document (second half) has too. Taken out of
+ * its cluster, the first half has none of its word and the second half one, so it
+ * moves. Counted in its own cluster it would find its word there already, in a
+ * cluster of fewer words than the second half's, and stay. */
+static void kmeans_words_judge_without_itself(void **state)
+{
+	(void)state;
+	enum { N = 120, ROW = 5 };
+	size_t srow[N + 1], trow[N + 1], at = 0;
+	float sval[2 * N], tval[ROW * N];
+	uint32_t tcol[ROW * N];
+	struct ana_matrix space = {N, 2, srow, NULL, sval, NULL};
+	struct ana_matrix terms = {N, 13, trow, tcol, tval, NULL};
+	struct ana_words words = {&terms, NULL, NULL};
+	struct ana_clustering cl;
+
+	halves_space(N, srow, sval);
+	for (size_t i = 0; i < N; i++) {
+		uint32_t r = (uint32_t)i % 6, c[ROW];
+		size_t len = 0;
+		if (i == 0) {
+			c[len++] = 12;
+		} else if (i < N / 2) { /* three of words 0-5 */
+			c[len++] = r;
+			c[len++] = (r + 1) % 6;
+			c[len++] = (r + 3) % 6;
+		} else { /* four of words 6-11, and word 12 for the last document */
+			for (uint32_t x = 0; x < 4; x++)
+				c[len++] = 6 + (r + x + (x == 3)) % 6;
+			if (i == N - 1)
+				c[len++] = 12;
+		}
+		for (size_t x = 1; x < len; x++) /* ascending within the row */
+			for (size_t y = x; y > 0 && c[y - 1] > c[y]; y--) {
+				uint32_t t = c[y];
+				c[y] = c[y - 1];
+				c[y - 1] = t;
+			}
+		trow[i] = at;
+		for (size_t x = 0; x < len; x++) {
+			tcol[at] = c[x];
+			tval[at++] = (float)(1.0 / sqrt((double)len));
+		}
+	}
+	trow[N] = at;
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		assert_int_equal(ana_kmeans(&space, &words, 2, seed, 2, &cl), 0);
+		assert_int_equal(cl.k, 2);
+		assert_true(cl.assign[1] >= 0 && cl.assign[N - 1] >= 0 && cl.assign[1] != cl.assign[N - 1]);
+		assert_int_equal(cl.assign[0], cl.assign[N - 1]);
+		ana_clustering_release(&cl);
+	}
 }
 
 /* ana_dmm_place (the subtheme splits place their members by the mixture of the fitted
@@ -1241,6 +1307,7 @@ int test_themes(void)
 		cmocka_unit_test(sort_u32_orders),
 		cmocka_unit_test(kmeans_refined_by_words),
 		cmocka_unit_test(kmeans_words_place_the_rest),
+		cmocka_unit_test(kmeans_words_judge_without_itself),
 		cmocka_unit_test(dmm_place_by_words),
 		cmocka_unit_test_setup_teardown(labels_are_topics, setup, teardown),
 		cmocka_unit_test_setup_teardown(cues_cluster_but_name_no_theme, setup, teardown),
