@@ -28,11 +28,12 @@ static inline __attribute__((always_inline)) double col_dot(const double *x, con
 
 /* Modified Gram-Schmidt on the r columns of a (rows x r, row-major); a column that
  * vanishes becomes zero. The columns are worked on as contiguous copies (the same
- * arithmetic in the same order as in place, but without striding through memory). */
+ * arithmetic in the same order as in place, but without striding through memory), in
+ * scratch (rows x r doubles, or NULL to allocate them). */
 ANA_SIMD_CLONES
-static int orthonormalise(double *a, size_t rows, int r)
+static int orthonormalise(double *a, size_t rows, int r, double *scratch)
 {
-	double *t = malloc((rows ? rows : 1) * (size_t)r * sizeof(*t));
+	double *t = scratch ? scratch : malloc((rows ? rows : 1) * (size_t)r * sizeof(*t));
 
 	if (!t)
 		return CORE_ENOMEM;
@@ -55,7 +56,8 @@ static int orthonormalise(double *a, size_t rows, int r)
 	for (size_t i = 0; i < rows; i++)
 		for (int c = 0; c < r; c++)
 			a[i * r + c] = t[(size_t)c * rows + i];
-	free(t);
+	if (!scratch)
+		free(t);
 	return 0;
 }
 
@@ -256,7 +258,10 @@ int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 	/* Range finder with two power iterations (the spectrum of short texts decays
 	 * slowly, and plain sketches then miss the topic directions). */
 	mul_xz(m, rows, s, z, r, y);
-	if (orthonormalise(y, s, r) != 0)
+	/* z is spent whenever y is orthonormalised (the next product overwrites it): the
+	 * Gram-Schmidt works in it when it is large enough, rather than in 10 MB more. */
+	double *gs = V >= s ? z : NULL;
+	if (orthonormalise(y, s, r, gs) != 0)
 		goto out;
 	/* Each iteration's z = X^T Q spans what it must whatever its scaling (Q is
 	 * orthonormal, so X X^T Q's columns grow by at most the squared condition of the
@@ -265,7 +270,7 @@ int ana_lsa(const struct ana_matrix *m, int r, size_t max_sample, uint64_t seed,
 	for (int it = 0; it < 2; it++) {
 		mul_xty(m, rows, s, y, r, z);
 		mul_xz(m, rows, s, z, r, y);
-		if (orthonormalise(y, s, r) != 0)
+		if (orthonormalise(y, s, r, gs) != 0)
 			goto out;
 	}
 	/* B = Q^T X (r x V), stored transposed in z (V x r); C = B B^T. */
