@@ -56,7 +56,7 @@ struct group {
 	int64_t first_item; /* smallest item id: the campaign's template (its text is read
 			     * back from the store for campaigns only) */
 	struct ana_bag bag; /* arena */
-	uint32_t *sig;      /* MinHash signature (arena), NULL for short texts */
+	int has_sig;        /* a MinHash signature in state.sig_rows (none for short texts) */
 	int64_t count;      /* items with this exact content */
 	int64_t total;      /* on a root: items in all its near-duplicate groups */
 	uint32_t root;      /* near-duplicate root group (itself when alone) */
@@ -100,6 +100,11 @@ struct state {
 	struct pass *pass;
 	uint32_t sig[ANA_MH_K]; /* the current item's MinHash, made by a worker */
 	int has_sig;
+	/* Each group's signature, ANA_MH_K per group in group order: a block of its own,
+	 * freed once the near-duplicates are found (10 MB at 100k items, 96 MB at 1M,
+	 * which the semantic space then reuses). */
+	uint32_t *sig_rows;
+	size_t sig_cap;     /* groups */
 };
 
 #define ANA_MAX_WORKERS 2
@@ -203,16 +208,20 @@ static char *arena_key(struct state *st, const struct core_item *it)
 	return k;
 }
 
-/* The representative's bag and signature, in the arena. */
+/* The representative's bag (in the arena) and signature (in sig_rows). */
 static int describe(struct state *st, struct group *gr)
 {
+	size_t g = (size_t)(gr - st->groups);
+	void *v = st->sig_rows;
+
 	if (make_bag(st, &gr->bag) != 0)
 		return CORE_ENOMEM;
-	gr->sig = NULL;
+	gr->has_sig = st->has_sig;
 	if (st->has_sig) {
-		if (!(gr->sig = ana_arena_alloc(&st->arena, sizeof(st->sig))))
+		if (ana_grow(&v, &st->sig_cap, g + 1, sizeof(st->sig)) != 0)
 			return CORE_ENOMEM;
-		memcpy(gr->sig, st->sig, sizeof(st->sig));
+		st->sig_rows = v;
+		memcpy(st->sig_rows + g * ANA_MH_K, st->sig, sizeof(st->sig));
 	}
 	return 0;
 }
@@ -2238,10 +2247,14 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	for (size_t r = 0; r < st.n_groups; r++)
 		rank[order[r].g] = (uint32_t)r;
 	for (size_t g = 0; g < st.n_groups; g++)
-		sigs[g] = st.groups[g].sig;
+		sigs[g] = st.groups[g].has_sig ? st.sig_rows + g * ANA_MH_K : NULL;
 	size_t merged = 0;
 	if (ana_near_dups(sigs, st.n_groups, rank, root, &merged) != 0)
 		goto nomem;
+	free(st.sig_rows);
+	st.sig_rows = NULL;
+	free(sigs);
+	sigs = NULL;
 	for (size_t g = 0; g < st.n_groups; g++) {
 		st.groups[g].root = root[g];
 		st.groups[g].total = 0;
@@ -2530,6 +2543,7 @@ out:
 	ana_intern_release(&st.prev_ids);
 	free(st.groups);
 	free(st.items);
+	free(st.sig_rows);
 	ana_arena_release(&st.arena);
 	return rc;
 }
