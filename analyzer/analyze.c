@@ -55,7 +55,7 @@ struct group {
 	int64_t rep_item;
 	int64_t first_item; /* smallest item id: the campaign's template (its text is read
 			     * back from the store for campaigns only) */
-	struct ana_bag bag; /* arena */
+	struct ana_bag bag; /* bag_arena, until the features are built */
 	int has_sig;        /* a MinHash signature in state.sig_rows (none for short texts) */
 	int64_t count;      /* items with this exact content */
 	int64_t total;      /* on a root: items in all its near-duplicate groups */
@@ -73,6 +73,7 @@ struct state {
 	size_t n_reviewed;
 	struct ana_ambitions amb;
 	struct ana_arena arena;
+	struct ana_arena bag_arena; /* the groups' bags, released once the features are built */
 	struct ana_idmap group_of; /* content hash (64 bits) -> group index */
 	struct ana_intern prev_ids;  /* theme ids of the previous run, as items carry them */
 	struct ana_idmap pairs;      /* candidate bigrams: (stem a, stem b) -> id */
@@ -178,8 +179,8 @@ static int make_bag(struct state *st, struct ana_bag *bag)
 	for (size_t i = 0; i < n; i++)
 		u += i == 0 || st->sorted[i] != st->sorted[i - 1];
 	bag->n = (uint32_t)u;
-	bag->stem = ana_arena_alloc(&st->arena, (u ? u : 1) * sizeof(uint32_t));
-	bag->tf = ana_arena_alloc(&st->arena, (u ? u : 1) * sizeof(uint32_t));
+	bag->stem = ana_arena_alloc(&st->bag_arena, (u ? u : 1) * sizeof(uint32_t));
+	bag->tf = ana_arena_alloc(&st->bag_arena, (u ? u : 1) * sizeof(uint32_t));
 	if (!bag->stem || !bag->tf)
 		return CORE_ENOMEM;
 	u = 0;
@@ -1221,8 +1222,8 @@ static int decompound(struct state *st, struct ana_bag *bags, size_t n_docs, siz
 		if (!extra)
 			continue;
 		uint32_t n = b->n + extra;
-		uint32_t *stem = ana_arena_alloc(&st->arena, n * sizeof(*stem));
-		uint32_t *tf = ana_arena_alloc(&st->arena, n * sizeof(*tf));
+		uint32_t *stem = ana_arena_alloc(&st->bag_arena, n * sizeof(*stem));
+		uint32_t *tf = ana_arena_alloc(&st->bag_arena, n * sizeof(*tf));
 		uint64_t *pair = malloc(n * sizeof(*pair));
 		if (!stem || !tf || !pair) {
 			free(pair);
@@ -2289,6 +2290,12 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	progress(&st, "features", 0, 1);
 	if (ana_features_build(bags, n_docs, &st.tx->stems, &m) != 0)
 		goto nomem;
+	/* The bags have served: their memory goes to the semantic space. */
+	ana_arena_release(&st.bag_arena);
+	for (size_t g = 0; g < st.n_groups; g++)
+		st.groups[g].bag = (struct ana_bag){0};
+	free(bags);
+	bags = NULL;
 	t_feat = ana_now();
 	size_t nonempty = 0;
 	for (size_t d = 0; d < m.n_docs; d++)
@@ -2544,6 +2551,7 @@ out:
 	free(st.groups);
 	free(st.items);
 	free(st.sig_rows);
+	ana_arena_release(&st.bag_arena);
 	ana_arena_release(&st.arena);
 	return rc;
 }
