@@ -2153,6 +2153,19 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	st.t_begin = ana_now();
 	st.tty = isatty(STDERR_FILENO) && core_log_get_level() >= CORE_LOG_INFO;
 	st.n_total = st.tty ? core_db_item_count(db) : 0;
+	/* The per-item and per-group arrays take room for every item at once: grown by
+	 * doubling, each step would copy them into fresh memory, which costs most on a
+	 * first run (see README, Benchmarks). Room never used is never touched. */
+	int64_t most = core_db_item_id_max(db);
+	if (most > 0 && most < (int64_t)1 << 31) {
+		void *v = st.items, *g = st.groups, *sg = st.sig_rows;
+		if (ana_grow(&v, &st.items_cap, (size_t)most, sizeof(*st.items)) == 0)
+			st.items = v;
+		if (ana_grow(&g, &st.groups_cap, (size_t)most, sizeof(*st.groups)) == 0)
+			st.groups = g;
+		if (ana_grow(&sg, &st.sig_cap, (size_t)most, sizeof(st.sig)) == 0)
+			st.sig_rows = sg;
+	}
 	st.pass = &pass;
 	pass.n_workers = opts && opts->threads == 1 ? 1 : ANA_MAX_WORKERS;
 	pass.cap = pass.n_workers == 1 ? 1 : ANA_BATCH;

@@ -362,6 +362,9 @@ enum core_put {
 int core_db_item_put(struct core_db *db, int64_t source_id, struct core_item *it,
 		     enum core_put *result, struct core_err *err);
 int64_t core_db_item_count(struct core_db *db);
+/* The largest item id, 0 for none, -1 on error: at once (where counting reads every
+ * row) an upper bound on the items a read returns, items never being deleted. */
+int64_t core_db_item_id_max(struct core_db *db);
 /* The text of each of n items (its title when the text is empty), as out[i] (free()
  * each); NULL for an id the store does not have. */
 int core_db_item_texts(struct core_db *db, const int64_t *ids, size_t n, char **out,

@@ -917,32 +917,33 @@ int core_db_item_texts(struct core_db *db, const int64_t *ids, size_t n, char **
 	return rc;
 }
 
-int64_t core_db_item_count(struct core_db *db)
+/* The one integer sql answers, -1 on error. */
+static int64_t scalar(struct core_db *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t n = -1;
 
-	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM items", -1, &st, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
 }
 
+int64_t core_db_item_count(struct core_db *db)
+{
+	return scalar(db, "SELECT count(*) FROM items");
+}
+
+int64_t core_db_item_id_max(struct core_db *db)
+{
+	return scalar(db, "SELECT COALESCE(max(id), 0) FROM items");
+}
+
 /* The latest run's id, 0 when there is none, negative on error. */
 static int64_t latest_run(struct core_db *db)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t id = -1;
-	int step;
-
-	if (sqlite3_prepare_v2(db->h, "SELECT max(id) FROM runs", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return id;
+	return scalar(db, "SELECT COALESCE(max(id), 0) FROM runs");
 }
 
 /* A cursor over (item_id, ...) rows ordered by item_id, walked in step with the items. */
