@@ -209,7 +209,7 @@ static char *arena_key(struct state *st, const struct core_item *it)
 	return k;
 }
 
-/* The representative's bag (in the arena) and signature (in sig_rows). */
+/* The representative's bag (in bag_arena) and signature (in sig_rows). */
 static int describe(struct state *st, struct group *gr)
 {
 	size_t g = (size_t)(gr - st->groups);
