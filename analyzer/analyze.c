@@ -2019,8 +2019,10 @@ struct camp_sort {
 
 /* Each campaign's template: its earliest item's text as the analysis read it, from the
  * store (keeping every group's text through the pass cost a copy per group), into the
- * arena, which outlives the save. */
-static int campaign_texts(struct state *st, struct core_db *db, struct core_run *run)
+ * arena, which outlives the save. fetch, when not NULL, has been reading them since the
+ * campaigns were known (it is finished here, whatever happens). */
+static int campaign_texts(struct state *st, struct core_db *db, struct core_text_fetch *fetch,
+			  struct core_run *run)
 {
 	size_t n = run->n_campaigns;
 	int64_t *ids = malloc((n ? n : 1) * sizeof(*ids));
@@ -2029,11 +2031,15 @@ static int campaign_texts(struct state *st, struct core_db *db, struct core_run 
 
 	if (!ids || !texts) {
 		core_err_set(st->err, rc, "analysis: out of memory");
+		if (fetch)
+			core_db_item_texts_finish(db, fetch, NULL, NULL);
 		goto out;
 	}
 	for (size_t c = 0; c < n; c++)
 		ids[c] = run->campaigns[c].first_item;
-	if ((rc = core_db_item_texts(db, ids, n, texts, st->err)) != 0)
+	rc = fetch ? core_db_item_texts_finish(db, fetch, texts, st->err)
+		   : core_db_item_texts(db, ids, n, texts, st->err);
+	if (rc != 0)
 		goto out;
 	for (size_t c = 0; c < n && !rc; c++) {
 		int cut;
@@ -2104,6 +2110,7 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 	struct sortable *order = NULL;
 	struct camp_sort *camps = NULL;
 	uint32_t *doc_group = NULL, *rank = NULL, *root = NULL, **sigs = NULL;
+	struct core_text_fetch *fetch = NULL; /* the campaign templates, being read */
 	int *theme_of_doc = NULL, *sub_of_doc = NULL, *parent_of = NULL, *campaign_of_group = NULL;
 	const char **sub_ids = NULL;
 	uint8_t *pair_col = NULL; /* per term column: 1 for a bigram */
@@ -2280,6 +2287,26 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		if (st.groups[g].first_item < rt->first_item)
 			rt->first_item = st.groups[g].first_item;
 	}
+	/* Campaigns: (near-)duplicate groups of at least campaign_min items, largest
+	 * first. Their templates are read back from the store on a thread of its own
+	 * while the features are built (one core is idle then). */
+	size_t nc = 0;
+	int cmin = cfg->analysis.campaign_min > 1 ? cfg->analysis.campaign_min : 2;
+	for (uint32_t g = 0; g < st.n_groups; g++) {
+		campaign_of_group[g] = -1;
+		if (root[g] == g && st.groups[g].total >= cmin)
+			camps[nc++] = (struct camp_sort){st.groups[g].total, st.groups[g].first_item, g};
+	}
+	qsort(camps, nc, sizeof(*camps), by_campaign);
+	if (nc) {
+		int64_t *first = malloc(nc * sizeof(*first));
+		if (!first)
+			goto nomem;
+		for (size_t c = 0; c < nc; c++)
+			first[c] = camps[c].first;
+		fetch = core_db_item_texts_start(db, first, nc);
+		free(first);
+	}
 	/* One document per root, in the order above. */
 	size_t n_docs = 0;
 	for (size_t r = 0; r < st.n_groups; r++) {
@@ -2362,15 +2389,6 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		snprintf(run.themes[i].parent, sizeof(run.themes[i].parent), "%s",
 			 run.themes[parent_of[i]].id);
 
-	/* Campaigns: (near-)duplicate groups of at least campaign_min items. */
-	size_t nc = 0;
-	int cmin = cfg->analysis.campaign_min > 1 ? cfg->analysis.campaign_min : 2;
-	for (uint32_t g = 0; g < st.n_groups; g++) {
-		campaign_of_group[g] = -1;
-		if (root[g] == g && st.groups[g].total >= cmin)
-			camps[nc++] = (struct camp_sort){st.groups[g].total, st.groups[g].first_item, g};
-	}
-	qsort(camps, nc, sizeof(*camps), by_campaign);
 	run.campaigns = calloc(nc ? nc : 1, sizeof(*run.campaigns));
 	if (!run.campaigns)
 		goto nomem;
@@ -2383,7 +2401,9 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 		cp->first_item = gr->first_item;
 		campaign_of_group[camps[c].g] = (int)c;
 	}
-	if ((rc = campaign_texts(&st, db, &run)) != 0)
+	rc = campaign_texts(&st, db, fetch, &run);
+	fetch = NULL;
+	if (rc != 0)
 		goto out;
 
 	/* Themes lend weak ambition evidence; then the stances the respondents gave teach
@@ -2505,6 +2525,8 @@ out:
 			 rep->seconds_stance, t_dedup - t_pass, t_feat - t_dedup, t_lsa - t_feat,
 			 t_kmeans - t_lsa, t_themes - t_kmeans, t_sub - t_top, rep->seconds_store,
 			 rep->seconds_total);
+	if (fetch)
+		core_db_item_texts_finish(db, fetch, NULL, NULL);
 	for (size_t c = 0; c < run.n_campaigns; c++)
 		run.campaigns[c].template_text = NULL;
 	run_release(&run);

@@ -884,36 +884,113 @@ int core_db_item_copies(struct core_db *db, int64_t item_id, struct core_strlist
 	return rc;
 }
 
-int core_db_item_texts(struct core_db *db, const int64_t *ids, size_t n, char **out,
-		       struct core_err *err)
+/* The texts of ids[0..n) on connection h into out[] (NULL for an id not found):
+ * SQLITE_OK, SQLITE_NOMEM, or the failing result code, with out[] cleared. */
+static int read_texts(sqlite3 *h, const int64_t *ids, size_t n, char **out)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = 0;
+	int rc;
 
 	for (size_t i = 0; i < n; i++)
 		out[i] = NULL;
-	if (sqlite3_prepare_v2(db->h,
-			       "SELECT CASE WHEN text IS NOT NULL AND text != '' THEN text"
-			       " ELSE COALESCE(title, '') END FROM items WHERE id = ?",
-			       -1, &st, NULL) != SQLITE_OK)
-		return db_fail(db, err, "cannot read item texts");
-	for (size_t i = 0; i < n && !rc; i++) {
+	if ((rc = sqlite3_prepare_v2(h,
+				     "SELECT CASE WHEN text IS NOT NULL AND text != '' THEN text"
+				     " ELSE COALESCE(title, '') END FROM items WHERE id = ?",
+				     -1, &st, NULL)) != SQLITE_OK)
+		return rc;
+	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, ids[i]);
 		int step = sqlite3_step(st);
 		if (step == SQLITE_ROW) {
 			if (!(out[i] = col_dup(st, 0)))
-				rc = core_err_set(err, CORE_ENOMEM, "cannot read item texts: out of memory");
+				rc = SQLITE_NOMEM;
 		} else if (step != SQLITE_DONE) {
-			rc = db_fail(db, err, "cannot read item texts");
+			rc = step;
 		}
 	}
 	sqlite3_finalize(st);
-	if (rc)
+	if (rc != SQLITE_OK)
 		for (size_t i = 0; i < n; i++) {
 			free(out[i]);
 			out[i] = NULL;
 		}
+	return rc;
+}
+
+int core_db_item_texts(struct core_db *db, const int64_t *ids, size_t n, char **out,
+		       struct core_err *err)
+{
+	int rc = read_texts(db->h, ids, n, out);
+
+	if (rc == SQLITE_NOMEM)
+		return core_err_set(err, CORE_ENOMEM, "cannot read item texts: out of memory");
+	return rc == SQLITE_OK ? 0 : db_fail(db, err, "cannot read item texts");
+}
+
+struct core_text_fetch {
+	char *path;
+	int64_t *ids;
+	size_t n;
+	char **out;
+	int rc; /* read_texts's, or the open's */
+	pthread_t th;
+};
+
+static void *text_fetch_thread(void *arg)
+{
+	struct core_text_fetch *f = arg;
+	sqlite3 *h = NULL;
+
+	if ((f->rc = sqlite3_open_v2(f->path, &h, SQLITE_OPEN_READWRITE, NULL)) == SQLITE_OK) {
+		sqlite3_busy_timeout(h, STORE_BUSY_MS);
+		f->rc = read_texts(h, f->ids, f->n, f->out);
+	}
+	sqlite3_close(h);
+	return NULL;
+}
+
+static void text_fetch_free(struct core_text_fetch *f)
+{
+	free(f->path);
+	free(f->ids);
+	free(f->out);
+	free(f);
+}
+
+struct core_text_fetch *core_db_item_texts_start(struct core_db *db, const int64_t *ids, size_t n)
+{
+	struct core_text_fetch *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->n = n;
+	if (!(f->path = strdup(db->path)) || !(f->ids = malloc((n ? n : 1) * sizeof(*ids))) ||
+	    !(f->out = calloc(n ? n : 1, sizeof(*f->out))))
+		goto fail;
+	memcpy(f->ids, ids, n * sizeof(*ids));
+	if (pthread_create(&f->th, NULL, text_fetch_thread, f) != 0)
+		goto fail;
+	return f;
+fail:
+	text_fetch_free(f);
+	return NULL;
+}
+
+int core_db_item_texts_finish(struct core_db *db, struct core_text_fetch *f, char **out,
+			      struct core_err *err)
+{
+	int rc = 0;
+
+	pthread_join(f->th, NULL);
+	if (out && f->rc == SQLITE_OK)
+		memcpy(out, f->out, f->n * sizeof(*out));
+	else if (out) /* the thread could not read them: this connection tries */
+		rc = core_db_item_texts(db, f->ids, f->n, out, err);
+	else
+		for (size_t i = 0; i < f->n; i++)
+			free(f->out[i]);
+	text_fetch_free(f);
 	return rc;
 }
 

@@ -77,6 +77,48 @@ static void newer_database_is_refused(void **state)
 	remove_db(path);
 }
 
+/* Item texts read on a thread of their own (core_db_item_texts_start/finish) are the
+ * texts the store's own connection reads, in the order asked, NULL for an unknown id;
+ * finish without out drops them. core_db_item_id_max bounds the items at once. */
+static void item_texts_read_beside(void **state)
+{
+	(void)state;
+	char *path = temp_db();
+	struct core_err err = {0};
+	struct core_db *db = core_db_open(path, &err);
+	int64_t src, ids[4];
+	char *direct[4], *beside[4];
+
+	assert_non_null(db);
+	assert_int_equal(core_db_item_id_max(db), 0);
+	assert_int_equal(core_db_source_ensure(db, "forms", CORE_SRC_IMPORT, NULL, &src, &err), 0);
+	test_put_item(db, src, "T-1", "De balie moet open blijven.", NULL, CORE_STANCE_NONE, NULL);
+	test_put_item(db, src, "T-2", "Meer loketten op zaterdag.", NULL, CORE_STANCE_NONE, NULL);
+	test_put_item(db, src, "T-3", "Digitaal als het kan.", NULL, CORE_STANCE_NONE, NULL);
+	assert_int_equal(core_db_item_id_max(db), 3);
+	ids[0] = 3;
+	ids[1] = 1;
+	ids[2] = 99; /* no such item */
+	ids[3] = 2;
+	assert_int_equal(core_db_item_texts(db, ids, 4, direct, &err), 0);
+	struct core_text_fetch *f = core_db_item_texts_start(db, ids, 4);
+	assert_non_null(f);
+	assert_int_equal(core_db_item_texts_finish(db, f, beside, &err), 0);
+	assert_string_equal(beside[0], "Digitaal als het kan.");
+	assert_null(beside[2]);
+	for (int i = 0; i < 4; i++) {
+		if (direct[i])
+			assert_string_equal(beside[i], direct[i]);
+		free(direct[i]);
+		free(beside[i]);
+	}
+	/* Dropped unread: nothing to hand over, nothing left behind (ASan checks). */
+	assert_non_null(f = core_db_item_texts_start(db, ids, 4));
+	assert_int_equal(core_db_item_texts_finish(db, f, NULL, NULL), 0);
+	core_db_close(db);
+	remove_db(path);
+}
+
 static void foreign_database_is_refused(void **state)
 {
 	char *path = temp_db();
@@ -749,6 +791,7 @@ int test_core(void)
 		cmocka_unit_test(migrations_create_current_schema),
 		cmocka_unit_test(newer_database_is_refused),
 		cmocka_unit_test(foreign_database_is_refused),
+		cmocka_unit_test(item_texts_read_beside),
 		cmocka_unit_test(garbage_file_is_a_db_error),
 		cmocka_unit_test(config_valid_with_defaults),
 		cmocka_unit_test(config_unknown_key_suggests),
