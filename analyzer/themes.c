@@ -777,14 +777,16 @@ out:
 	return NULL;
 }
 
-/* Places docs[0..n) by the mixture q counts (the sample's words w): z[i] is the cluster
- * of highest posterior, -1 for a document with no word w has. 0 or CORE_ENOMEM. */
-static int dmm_place_rows(struct dmm *q, const struct dmm_words *w,
-			  const struct ana_words *words, int k, const size_t *docs, size_t n, int *z)
+/* Places docs[0..n) by the mixture of the fitted documents (their words w, in clusters
+ * fit_assign of k): z[i] is the cluster of highest posterior, -1 for a document with no
+ * word w has. 0 or CORE_ENOMEM. */
+static int dmm_place(const struct dmm_words *w, const struct ana_words *words, int k,
+		     const int *fit_assign, const size_t *docs, size_t n, int *z)
 {
 	const struct ana_matrix *t = words->m;
 	size_t max_row = 0;
 	uint32_t *col;
+	struct dmm q;
 
 	for (size_t i = 0; i < n; i++) {
 		size_t r = words_row(words, docs[i]);
@@ -793,14 +795,20 @@ static int dmm_place_rows(struct dmm *q, const struct dmm_words *w,
 	}
 	if (!(col = malloc((max_row ? max_row : 1) * sizeof(*col))))
 		return CORE_ENOMEM;
+	if (dmm_init(&q, w, k) != 0) {
+		free(col);
+		return CORE_ENOMEM;
+	}
+	dmm_count(&q, k, fit_assign);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = 0, r = words_row(words, docs[i]);
 		for (size_t j = t->row[r]; j < t->row[r + 1]; j++)
 			if (w->map[t->col[j]] != ANA_NOID)
 				col[len++] = w->map[t->col[j]];
-		z[i] = len ? dmm_best(q, k, col, len, -1) : -1;
+		z[i] = len ? dmm_best(&q, k, col, len, -1) : -1;
 	}
 	free(col);
+	dmm_release(&q);
 	return 0;
 }
 
@@ -812,15 +820,9 @@ static int place_rest(const struct ana_matrix *m, const struct ana_words *words,
 		      const struct dmm_words *w, int k, const int *fit_assign, const size_t *docs,
 		      size_t n, struct ana_clustering *out, uint8_t *placed)
 {
-	struct dmm q;
 	int *z = malloc((n ? n : 1) * sizeof(*z)), rc = CORE_ENOMEM;
 
-	if (!z || dmm_init(&q, w, k) != 0) {
-		free(z);
-		return CORE_ENOMEM;
-	}
-	dmm_count(&q, k, fit_assign);
-	if (dmm_place_rows(&q, w, words, k, docs, n, z) != 0)
+	if (!z || dmm_place(w, words, k, fit_assign, docs, n, z) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		if (z[i] < 0)
@@ -833,7 +835,6 @@ static int place_rest(const struct ana_matrix *m, const struct ana_words *words,
 	rc = 0;
 out:
 	free(z);
-	dmm_release(&q);
 	return rc;
 }
 
@@ -841,19 +842,14 @@ int ana_dmm_place(const struct ana_words *words, const size_t *sample, size_t ns
 		  const int *sample_assign, int k, const size_t *docs, size_t n, int *assign)
 {
 	struct dmm_words w = {0};
-	struct dmm q = {0};
 	int rc = CORE_ENOMEM;
 
 	for (size_t i = 0; i < n; i++)
 		assign[i] = -1;
 	if (ns == 0 || k < 1)
 		return 0;
-	if (dmm_words_build(words, sample, ns, &w) != 0 || dmm_init(&q, &w, k) != 0)
-		goto out;
-	dmm_count(&q, k, sample_assign);
-	rc = dmm_place_rows(&q, &w, words, k, docs, n, assign);
-out:
-	dmm_release(&q);
+	if (dmm_words_build(words, sample, ns, &w) == 0)
+		rc = dmm_place(&w, words, k, sample_assign, docs, n, assign);
 	dmm_words_release(&w);
 	return rc;
 }
