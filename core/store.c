@@ -1083,11 +1083,6 @@ static enum core_origin origin_parse(const char *s)
 	return CORE_ORIGIN_ANALYSIS;
 }
 
-/* One item view from a row whose columns are, in order: id, source name, external id,
- * url, author, title, text, language, published, collected, group, e-mail, declared
- * stance, content hash, edited, hidden, theme, campaign, reviewed, hidden reason,
- * subtheme (the items listing and the review pages select the same). A failed copy
- * leaves a NULL the caller checks (text, source, external id). */
 /* A column's text as SQLite holds it, valid until the statement steps: lean views
  * lend their strings instead of copying them (the callback reads them during the
  * call, as every view is read; two allocations per string a row fewer). */
@@ -1096,6 +1091,11 @@ static char *col_ref(sqlite3_stmt *st, int i)
 	return (char *)sqlite3_column_text(st, i);
 }
 
+/* One item view from a row whose columns are, in order: id, source name, external id,
+ * url, author, title, text, language, published, collected, group, e-mail, declared
+ * stance, content hash, edited, hidden, theme, campaign, reviewed, hidden reason,
+ * subtheme (the items listing and the review pages select the same). A failed copy
+ * leaves a NULL the caller checks (text, source, external id). */
 static void view_from_row(sqlite3_stmt *st, struct core_item_view *v, int lean)
 {
 	struct core_item *it = &v->item;
