@@ -2019,27 +2019,23 @@ struct camp_sort {
 
 /* Each campaign's template: its earliest item's text as the analysis read it, from the
  * store (keeping every group's text through the pass cost a copy per group), into the
- * arena, which outlives the save. fetch, when not NULL, has been reading them since the
- * campaigns were known (it is finished here, whatever happens). */
+ * arena, which outlives the save. fetch (NULL: no campaigns) has been reading them, in
+ * campaign order, since the campaigns were known; it is finished here, whatever
+ * happens. */
 static int campaign_texts(struct state *st, struct core_db *db, struct core_text_fetch *fetch,
 			  struct core_run *run)
 {
 	size_t n = run->n_campaigns;
-	int64_t *ids = malloc((n ? n : 1) * sizeof(*ids));
-	char **texts = malloc((n ? n : 1) * sizeof(*texts));
-	int rc = CORE_ENOMEM;
+	char **texts;
+	int rc;
 
-	if (!ids || !texts) {
-		core_err_set(st->err, rc, "analysis: out of memory");
-		if (fetch)
-			core_db_item_texts_finish(db, fetch, NULL, NULL);
-		goto out;
+	if (!fetch)
+		return 0; /* no campaigns */
+	if (!(texts = malloc(n * sizeof(*texts)))) {
+		core_db_item_texts_finish(db, fetch, NULL, NULL);
+		return core_err_set(st->err, CORE_ENOMEM, "analysis: out of memory");
 	}
-	for (size_t c = 0; c < n; c++)
-		ids[c] = run->campaigns[c].first_item;
-	rc = fetch ? core_db_item_texts_finish(db, fetch, texts, st->err)
-		   : core_db_item_texts(db, ids, n, texts, st->err);
-	if (rc != 0)
+	if ((rc = core_db_item_texts_finish(db, fetch, texts, st->err)) != 0)
 		goto out;
 	for (size_t c = 0; c < n && !rc; c++) {
 		int cut;
@@ -2052,7 +2048,6 @@ static int campaign_texts(struct state *st, struct core_db *db, struct core_text
 	for (size_t c = 0; c < n; c++)
 		free(texts[c]);
 out:
-	free(ids);
 	free(texts);
 	return rc;
 }
@@ -2306,6 +2301,8 @@ int ana_run(struct core_db *db, const struct core_config *cfg, const struct ana_
 			first[c] = camps[c].first;
 		fetch = core_db_item_texts_start(db, first, nc);
 		free(first);
+		if (!fetch)
+			goto nomem;
 	}
 	/* One document per root, in the order above. */
 	size_t n_docs = 0;

@@ -370,10 +370,10 @@ int64_t core_db_item_id_max(struct core_db *db);
 int core_db_item_texts(struct core_db *db, const int64_t *ids, size_t n, char **out,
 		       struct core_err *err);
 /* The same read on a thread with a connection of its own, so that it overlaps other
- * work: start copies ids and returns NULL when it cannot start (read them with
- * core_db_item_texts then); finish waits, hands over the texts in out (or, with out
- * NULL, drops them) and frees the fetch. When the thread could not read them, finish
- * reads them on db. 0 or an error code (err set). */
+ * work: start copies ids (NULL only when out of memory); finish waits, hands over the
+ * texts in out (or, with out NULL, drops them) and frees the fetch. When no thread
+ * could start, or it could not read them, finish reads them on db. 0 or an error code
+ * (err set). */
 struct core_text_fetch;
 struct core_text_fetch *core_db_item_texts_start(struct core_db *db, const int64_t *ids, size_t n);
 int core_db_item_texts_finish(struct core_db *db, struct core_text_fetch *f, char **out,

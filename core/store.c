@@ -928,12 +928,24 @@ int core_db_item_texts(struct core_db *db, const int64_t *ids, size_t n, char **
 	return rc == SQLITE_OK ? 0 : db_fail(db, err, "cannot read item texts");
 }
 
+/* A helper thread's own connection to the store at path (sqlite3_close it whatever
+ * this returns): SQLITE_OK or the open's result code. */
+static int side_open(const char *path, sqlite3 **h)
+{
+	int rc = sqlite3_open_v2(path, h, SQLITE_OPEN_READWRITE, NULL);
+
+	if (rc == SQLITE_OK)
+		sqlite3_busy_timeout(*h, STORE_BUSY_MS);
+	return rc;
+}
+
 struct core_text_fetch {
 	char *path;
 	int64_t *ids;
 	size_t n;
 	char **out;
-	int rc; /* read_texts's, or the open's */
+	int started; /* the thread runs; else finish reads on the store's connection */
+	int rc;      /* the thread's: read_texts's, or the open's */
 	pthread_t th;
 };
 
@@ -942,10 +954,8 @@ static void *text_fetch_thread(void *arg)
 	struct core_text_fetch *f = arg;
 	sqlite3 *h = NULL;
 
-	if ((f->rc = sqlite3_open_v2(f->path, &h, SQLITE_OPEN_READWRITE, NULL)) == SQLITE_OK) {
-		sqlite3_busy_timeout(h, STORE_BUSY_MS);
+	if ((f->rc = side_open(f->path, &h)) == SQLITE_OK)
 		f->rc = read_texts(h, f->ids, f->n, f->out);
-	}
 	sqlite3_close(h);
 	return NULL;
 }
@@ -969,8 +979,7 @@ struct core_text_fetch *core_db_item_texts_start(struct core_db *db, const int64
 	    !(f->out = calloc(n ? n : 1, sizeof(*f->out))))
 		goto fail;
 	memcpy(f->ids, ids, n * sizeof(*ids));
-	if (pthread_create(&f->th, NULL, text_fetch_thread, f) != 0)
-		goto fail;
+	f->started = pthread_create(&f->th, NULL, text_fetch_thread, f) == 0;
 	return f;
 fail:
 	text_fetch_free(f);
@@ -982,10 +991,11 @@ int core_db_item_texts_finish(struct core_db *db, struct core_text_fetch *f, cha
 {
 	int rc = 0;
 
-	pthread_join(f->th, NULL);
-	if (out && f->rc == SQLITE_OK)
+	if (f->started)
+		pthread_join(f->th, NULL);
+	if (out && f->started && f->rc == SQLITE_OK)
 		memcpy(out, f->out, f->n * sizeof(*out));
-	else if (out) /* the thread could not read them: this connection tries */
+	else if (out) /* no thread, or it could not read them: this connection reads */
 		rc = core_db_item_texts(db, f->ids, f->n, out, err);
 	else
 		for (size_t i = 0; i < f->n; i++)
@@ -1485,8 +1495,7 @@ static void *prune_thread(void *arg)
 	sqlite3 *h = NULL;
 
 	/* Errors only mean the save prunes itself. */
-	if (sqlite3_open_v2(j->path, &h, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
-		sqlite3_busy_timeout(h, STORE_BUSY_MS);
+	if (side_open(j->path, &h) == SQLITE_OK) {
 		if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
 		    prune_runs(h, j->keep_from) != SQLITE_OK ||
 		    sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
